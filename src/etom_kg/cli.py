@@ -1,0 +1,265 @@
+"""The ``etom-kg`` command: thin argument handling over the library.
+
+Exit codes: 0 success; 1 validation found violations; 2 usage, input or query error;
+3 inconsistent graph; 4 remote endpoint error; 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import __version__
+from .errors import EtomKgError, QueryError
+
+EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2 (argparse would print the usage first)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _params(pairs: list[str]) -> dict:
+    out = {}
+    for pair in pairs or []:
+        if "=" not in pair:
+            raise QueryError(f"--param expects NAME=VALUE, got {pair!r}")
+        key, value = pair.split("=", 1)
+        if key in out:
+            raise QueryError(f"--param {key} given twice")
+        out[key.strip()] = value
+    return out
+
+
+def _write(text: str, output: str | None) -> None:
+    if output in (None, "-"):
+        sys.stdout.write(text)
+        return
+    from pathlib import Path
+
+    from .store import write_atomically
+
+    write_atomically(Path(output), text.encode("utf-8"))
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def cmd_queries(args) -> int:
+    from .queries import catalog
+
+    cat = catalog("cq")
+    if args.format == "json":
+        import json
+
+        items = [
+            {"id": q.id, "title": q.title, "question": q.question, "kind": q.kind,
+             "params": [{"name": p.name, "type": p.type, "required": p.required,
+                         "default": p.default, "description": p.description} for p in q.params],
+             "columns": list(q.columns)}
+            for q in cat
+        ]
+        _write(json.dumps(items, indent=2, ensure_ascii=False) + "\n", None)
+        return EXIT_OK
+    lines = []
+    for q in cat:
+        params = " ".join(
+            f"{p.name}={p.type}" + ("" if p.required else f"?[{p.default}]" if p.default is not None else "?")
+            for p in q.params
+        )
+        lines.append(f"{q.id}{'  ' + params if params else ''}\n    en: {q.question['en']}\n    es: {q.question['es']}")
+    _write("\n".join(lines) + "\n", None)
+    return EXIT_OK
+
+
+def cmd_query(args) -> int:
+    from .api import run_stored
+    from .namespaces import PREFIXES
+    from .queries import catalog
+    from .results import render
+
+    q = catalog("cq").get(args.name)
+    params = _params(args.param)
+    backend = _backend(args)
+    result = run_stored(q, backend, params)
+    _write(render(result, args.format, PREFIXES), args.output)
+    return EXIT_OK
+
+
+def cmd_sparql(args) -> int:
+    from .api import sparql
+    from .namespaces import PREFIXES
+    from .results import render
+
+    if args.file == "-":
+        text = sys.stdin.read()
+    else:
+        try:
+            with open(args.file, encoding="utf-8") as f:
+                text = f.read()
+        except OSError as e:
+            from .errors import InputError
+
+            raise InputError(f"{args.file}: cannot read: {e.strerror}") from None
+    result = sparql(text, _backend(args), allow_service=args.allow_service)
+    if result.variables == ["subject", "predicate", "object"] and result.boolean is None and args.format == "table" and _is_graph(text):
+        _write("".join(f"{s.n3()} {p.n3()} {o.n3()} .\n" for s, p, o in result.rows), args.output)
+    else:
+        _write(render(result, args.format, PREFIXES), args.output)
+    return EXIT_OK
+
+
+def _is_graph(text: str) -> bool:
+    import re
+
+    from .queries import _strip_comments
+
+    m = re.search(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", _strip_comments(text), re.IGNORECASE)
+    return bool(m) and m.group(1).upper() in ("CONSTRUCT", "DESCRIBE")
+
+
+def cmd_export(args) -> int:
+    from .exporters import export
+
+    data = export(args.format, reasoned=args.reasoned)
+    if args.output in (None, "-"):
+        sys.stdout.buffer.write(data)
+    else:
+        from pathlib import Path
+
+        from .store import write_atomically
+
+        write_atomically(Path(args.output), data)
+    return EXIT_OK
+
+
+def cmd_info(args) -> int:
+    from .api import run_stored
+    from .queries import catalog
+    from .store import default_store, load_embedded
+
+    import pyoxigraph as ox
+
+    asserted = ox.Store()
+    load_embedded(asserted)
+    backend = default_store()
+    counts = run_stored(catalog("cq").get("process-count-by-level"), backend).records()
+    lines = [
+        f"etom-kg {__version__}",
+        f"asserted triples: {len(asserted)}",
+        f"reasoned triples: {len(backend)}",
+        "processes per level: " + ", ".join(f"L{r['level']}={r['processes']}" for r in counts),
+    ]
+    _write("\n".join(lines) + "\n", None)
+    return EXIT_OK
+
+
+def _backend(args):
+    from .api import get_backend
+
+    endpoint = getattr(args, "endpoint", None)
+    if endpoint:
+        from .remote import backend_from_args
+
+        return backend_from_args(args)
+    store = getattr(args, "store", None)
+    if store:
+        from .store import open_persistent
+
+        return open_persistent(store)
+    return get_backend(getattr(args, "backend", None))
+
+
+def add_remote_options(parser) -> None:
+    """--endpoint and friends: run against a remote SPARQL server (see etom_kg.remote)."""
+    g = parser.add_argument_group("remote SPARQL endpoint")
+    g.add_argument("--endpoint", metavar="URL", help="query this SPARQL endpoint instead of the embedded graph")
+    g.add_argument("--graph", metavar="IRI", help="scope remote queries to this named graph")
+    g.add_argument("--auth", choices=("basic", "digest"), help="HTTP authentication scheme")
+    g.add_argument("--user", metavar="NAME", help="user name for --auth")
+    g.add_argument("--password-env", metavar="VAR", help="environment variable holding the password")
+    g.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS", help="HTTP timeout (default 60)")
+
+
+def add_store_option(parser) -> None:
+    parser.add_argument("--store", metavar="DIR", help="query a local store built by 'etom-kg load'")
+
+
+# --------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .results import FORMATS
+
+    p = _Parser(prog="etom-kg", description="Query the TM Forum eTOM Operations knowledge graph.")
+    p.add_argument("--version", action="version", version=f"etom-kg {__version__}")
+    p.add_argument("--debug", action="store_true", help="show the traceback of errors")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    s = sub.add_parser("queries", help="list the stored queries and the questions they answer")
+    s.add_argument("--format", choices=("text", "json"), default="text")
+    s.set_defaults(func=cmd_queries)
+
+    s = sub.add_parser("query", help="run a stored query")
+    s.add_argument("name")
+    s.add_argument("--param", "-p", action="append", metavar="NAME=VALUE", help="a query parameter (repeatable)")
+    s.add_argument("--format", "-f", choices=FORMATS, default="table")
+    s.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
+    s.add_argument("--backend", choices=("oxigraph", "rdflib"), default="oxigraph", help=argparse.SUPPRESS)
+    add_store_option(s)
+    add_remote_options(s)
+    s.set_defaults(func=cmd_query)
+
+    s = sub.add_parser("sparql", help="run a read-only SPARQL query (file or - for stdin) over the reasoned graph")
+    s.add_argument("file")
+    s.add_argument("--format", "-f", choices=FORMATS, default="table")
+    s.add_argument("--output", "-o", metavar="FILE")
+    s.add_argument("--allow-service", action="store_true", help="permit SERVICE clauses (network access)")
+    s.add_argument("--backend", choices=("oxigraph", "rdflib"), default="oxigraph", help=argparse.SUPPRESS)
+    add_store_option(s)
+    add_remote_options(s)
+    s.set_defaults(func=cmd_sparql)
+
+    from .exporters import EXPORTERS  # the registry only; exporters import on use
+
+    s = sub.add_parser("export", help="write the graph in an RDF format")
+    s.add_argument("--format", "-f", choices=sorted(EXPORTERS), default="turtle")
+    s.add_argument("--reasoned", action="store_true", help="include the OWL 2 RL entailments")
+    s.add_argument("--output", "-o", metavar="FILE", help="output file, or - for standard output")
+    s.set_defaults(func=cmd_export)
+
+    s = sub.add_parser("info", help="version, triple counts and processes per level")
+    s.set_defaults(func=cmd_info)
+
+    import importlib
+
+    for name in COMMAND_MODULES:  # each registers its sub-commands; heavy imports stay inside handlers
+        importlib.import_module(f"etom_kg.commands.{name}").register(sub)
+    return p
+
+
+# Feature commands live in etom_kg/commands/<name>.py, each with register(subparsers).
+COMMAND_MODULES = ("store", "validate", "interop", "remote", "site")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except EtomKgError as e:
+        if args.debug:
+            raise
+        sys.stderr.write(f"etom-kg: error: {e}\n")
+        return e.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("etom-kg: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Feature sub-commands of the etom-kg CLI, one module per area."""

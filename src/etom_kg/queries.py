@@ -1,0 +1,359 @@
+"""Stored SPARQL queries: ``.rq`` files with a strict ``#+ key: value`` header.
+
+A header is still valid SPARQL (every line is a comment)::
+
+    #+ id: processes-for-topic
+    #+ title: Processes that handle a topic
+    #+ question:
+    #+   en: Which processes handle complaints?
+    #+   es: ¿Qué procesos gestionan las reclamaciones?
+    #+ kind: competency
+    #+ params:
+    #+   topic: {type: string, required: true, description: "a topic in English or Spanish"}
+    #+ columns: process, id, label, level
+
+Parameters are typed and always *bound* (``initBindings`` in rdflib, ``substitutions`` in
+oxigraph, proper SPARQL terms in a VALUES block for remote endpoints), never spliced.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .errors import QueryError
+
+KINDS = ("competency", "report", "check")
+PARAM_TYPES = ("string", "integer", "boolean", "iri")
+SEVERITIES = ("error", "warning", "info")
+TOP_KEYS = ("id", "title", "question", "kind", "params", "columns", "severity", "description")
+REQUIRED_KEYS = ("id", "title", "question", "kind")
+PARAM_KEYS = ("type", "required", "default", "description")
+ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+PARAM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str
+    required: bool = False
+    default: object = None
+    description: str = ""
+
+    def coerce(self, raw: object):
+        """Turn a user value (a string from the CLI, or a Python value) into a typed value."""
+        where = f"parameter {self.name!r} ({self.type})"
+        if self.type == "string":
+            if not isinstance(raw, str):
+                raise QueryError(f"{where}: expected text, got {raw!r}")
+            return raw
+        if self.type == "integer":
+            if isinstance(raw, bool):
+                raise QueryError(f"{where}: expected an integer, got {raw!r}")
+            if isinstance(raw, int):
+                return raw
+            if isinstance(raw, str) and re.fullmatch(r"[+-]?[0-9]+", raw.strip()):
+                return int(raw)
+            raise QueryError(f"{where}: expected an integer, got {raw!r}")
+        if self.type == "boolean":
+            if isinstance(raw, bool):
+                return raw
+            if isinstance(raw, str) and raw.strip().lower() in ("true", "false", "1", "0", "yes", "no"):
+                return raw.strip().lower() in ("true", "1", "yes")
+            raise QueryError(f"{where}: expected true or false, got {raw!r}")
+        if self.type == "iri":
+            if not isinstance(raw, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*", raw):
+                raise QueryError(f"{where}: expected an absolute IRI, got {raw!r}")
+            return raw
+        raise QueryError(f"{where}: unknown type")  # pragma: no cover - headers are validated
+
+
+@dataclass(frozen=True)
+class StoredQuery:
+    id: str
+    title: str
+    question: dict
+    kind: str
+    text: str
+    path: str
+    params: tuple = ()
+    columns: tuple = ()
+    severity: str | None = None
+    description: str = ""
+    form: str = field(default="SELECT")
+
+    def param(self, name: str) -> Param:
+        for p in self.params:
+            if p.name == name:
+                return p
+        raise QueryError(
+            f"query {self.id!r} has no parameter {name!r}; valid: "
+            + (", ".join(p.name for p in self.params) or "(none)")
+        )
+
+    def bind(self, values: dict | None = None) -> dict:
+        """Validate and type the parameters; apply defaults. Returns {name: python value}."""
+        values = dict(values or {})
+        bound = {}
+        for name in values:
+            self.param(name)  # raises for unknown names
+        for p in self.params:
+            raw = values.get(p.name)
+            if raw is not None and raw != "":
+                bound[p.name] = p.coerce(raw)
+            elif p.required:
+                raise QueryError(f"query {self.id!r} needs parameter {p.name!r} ({p.type}); pass --param {p.name}=VALUE")
+            elif p.default is not None:
+                bound[p.name] = p.default
+        return bound
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def _scalar(text: str, where: str):
+    text = text.strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
+        return text[1:-1]
+    if text in ("true", "false"):
+        return text == "true"
+    if re.fullmatch(r"[+-]?[0-9]+", text):
+        return int(text)
+    if text == "":
+        raise QueryError(f"{where}: empty value")
+    return text
+
+
+def _flow_map(text: str, where: str) -> dict:
+    """Parse ``{k: v, k: "v, with comma"}`` (one level, scalar values)."""
+    text = text.strip()
+    if not (text.startswith("{") and text.endswith("}")):
+        raise QueryError(f"{where}: expected {{key: value, ...}}, got {text!r}")
+    body, out, i = text[1:-1], {}, 0
+    token = re.compile(r'\s*([A-Za-z_][A-Za-z0-9_]*)\s*:\s*("(?:[^"\\]|\\.)*"|\'[^\']*\'|[^,]*)\s*(?:,|$)')
+    while i < len(body):
+        if not body[i:].strip():
+            break
+        m = token.match(body, i)
+        if not m:
+            raise QueryError(f"{where}: cannot read {body[i:]!r}")
+        key, value = m.group(1), m.group(2)
+        if key in out:
+            raise QueryError(f"{where}: key {key!r} given twice")
+        out[key] = _scalar(value, f"{where}, key {key!r}")
+        i = m.end()
+    return out
+
+
+def parse_header(text: str, path: str) -> dict:
+    lines = [ln for ln in text.splitlines() if ln.startswith("#+")]
+    if not lines:
+        raise QueryError(f"{path}: no '#+' header")
+    header: dict = {}
+    current = None
+    for lineno, raw in enumerate(text.splitlines(), start=1):
+        if not raw.startswith("#+"):
+            continue
+        where = f"{path}:{lineno}"
+        body = raw[2:]
+        if not body.startswith(" ") or not body.strip():
+            raise QueryError(f"{where}: header lines look like '#+ key: value'")
+        indent = len(body) - len(body.lstrip(" "))
+        content = body.strip()
+        if ":" not in content:
+            raise QueryError(f"{where}: expected 'key: value', got {content!r}")
+        key, _, value = content.partition(":")
+        key, value = key.strip(), value.strip()
+        if indent == 1:
+            if key not in TOP_KEYS:
+                raise QueryError(f"{where}: unknown header key {key!r}; valid: {', '.join(TOP_KEYS)}")
+            if key in header:
+                raise QueryError(f"{where}: header key {key!r} given twice")
+            if value:
+                header[key] = value
+                current = None
+            else:
+                header[key] = {}
+                current = key
+        elif indent == 3 and current is not None:
+            if key in header[current]:
+                raise QueryError(f"{where}: {current}.{key} given twice")
+            header[current][key] = value
+        else:
+            raise QueryError(f"{where}: unexpected indentation (top-level keys after '#+ ', nested keys after '#+   ')")
+    return header
+
+
+def parse_query(text: str, path: str) -> StoredQuery:
+    h = parse_header(text, path)
+    for key in REQUIRED_KEYS:
+        if key not in h:
+            raise QueryError(f"{path}: header misses {key!r}")
+    qid = h["id"]
+    if not isinstance(qid, str) or not ID_PATTERN.match(qid):
+        raise QueryError(f"{path}: id {qid!r} must be lower-case words joined by '-'")
+    question = h["question"]
+    if not isinstance(question, dict) or set(question) != {"en", "es"} or not all(question.values()):
+        raise QueryError(f"{path}: question needs exactly 'en' and 'es' entries")
+    kind = h["kind"]
+    if kind not in KINDS:
+        raise QueryError(f"{path}: kind {kind!r} is not one of {', '.join(KINDS)}")
+    severity = h.get("severity")
+    if kind == "check":
+        if severity not in SEVERITIES:
+            raise QueryError(f"{path}: a check needs severity, one of {', '.join(SEVERITIES)}")
+    elif severity is not None:
+        raise QueryError(f"{path}: only checks have a severity")
+    params = []
+    raw_params = h.get("params", {})
+    if not isinstance(raw_params, dict):
+        raise QueryError(f"{path}: params must be a nested block")
+    for name, spec_text in raw_params.items():
+        if not PARAM_NAME.match(name):
+            raise QueryError(f"{path}: bad parameter name {name!r}")
+        spec = _flow_map(spec_text, f"{path}: parameter {name!r}")
+        unknown = set(spec) - set(PARAM_KEYS)
+        if unknown:
+            raise QueryError(f"{path}: parameter {name!r} has unknown keys {sorted(unknown)}; valid: {', '.join(PARAM_KEYS)}")
+        ptype = spec.get("type")
+        if ptype not in PARAM_TYPES:
+            raise QueryError(f"{path}: parameter {name!r} type {ptype!r} is not one of {', '.join(PARAM_TYPES)}")
+        required = spec.get("required", False)
+        if not isinstance(required, bool):
+            raise QueryError(f"{path}: parameter {name!r} 'required' must be true or false")
+        param = Param(name, ptype, required, None, str(spec.get("description", "")))
+        if "default" in spec:
+            if required:
+                raise QueryError(f"{path}: parameter {name!r} cannot be required and have a default")
+            default = spec["default"]
+            default = str(default) if ptype == "string" else default
+            param = Param(name, ptype, required, param.coerce(default), param.description)
+        _check_param_scope(text, name, path)
+        params.append(param)
+    columns = tuple(c.strip() for c in h.get("columns", "").split(",") if c.strip()) if isinstance(h.get("columns", ""), str) else None
+    if columns is None:
+        raise QueryError(f"{path}: columns must be a comma-separated list")
+    body = _strip_comments(text)
+    form_match = re.search(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", body, re.IGNORECASE)
+    if not form_match:
+        raise QueryError(f"{path}: no SELECT, ASK, CONSTRUCT or DESCRIBE query form")
+    if params and not re.search(r"\bWHERE\s*\{", body, re.IGNORECASE):
+        raise QueryError(f"{path}: a query with parameters needs an explicit WHERE {{ ... }}")
+    if re.search(r"\bSERVICE\b", body, re.IGNORECASE):
+        raise QueryError(f"{path}: stored queries may not use SERVICE (no network access from local queries)")
+    return StoredQuery(
+        id=qid, title=h["title"], question=dict(question), kind=kind, text=text, path=path,
+        params=tuple(params), columns=columns, severity=severity,
+        description=h.get("description", "") if isinstance(h.get("description", ""), str) else "",
+        form=form_match.group(1).upper(),
+    )
+
+
+_STRIP = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>|#[^\n]*')
+
+
+def _strip_comments(text: str) -> str:
+    """The query text with comments, string literals and IRIs blanked out (for keyword checks)."""
+    return _STRIP.sub(lambda m: " " if m.group(0).startswith("#") else '""', text)
+
+
+def _mask(text: str) -> str:
+    """The text with comments, literals and IRIs replaced by spaces, same length."""
+    return _STRIP.sub(lambda m: " " * len(m.group(0)), text)
+
+
+def inject_values(text: str, bindings: dict) -> str:
+    """Bind parameters with an inline VALUES block at the start of the outermost WHERE.
+
+    The values are RDF terms serialised by :meth:`etom_kg.results.Term.n3` (escaped, typed),
+    never raw user text. Used where the engine has no binding API that fits
+    (oxigraph's ``substitutions`` demand projected variables; remote endpoints have none).
+    """
+    if not bindings:
+        return text
+    m = re.search(r"\bWHERE\s*\{", _mask(text), re.IGNORECASE)
+    if not m:
+        raise QueryError("a query with parameters needs an explicit WHERE { ... }")
+    names = sorted(bindings)
+    block = (
+        " VALUES (" + " ".join(f"?{n}" for n in names) + ") { ("
+        + " ".join(bindings[n].n3() for n in names) + ") } "
+    )
+    return text[: m.end()] + block + text[m.end():]
+
+
+def _check_param_scope(text: str, name: str, path: str) -> None:
+    """A parameter must appear, and only, in the top-level group of the outermost WHERE.
+
+    There every engine sees the bound value: rdflib's initBindings, an inline VALUES block
+    and a remote endpoint agree. Inside a nested group (UNION branch, OPTIONAL, sub-query,
+    EXISTS) a VALUES-bound variable is out of scope under SPARQL's bottom-up semantics, so
+    the engines would disagree.
+    """
+    masked = _mask(text)
+    where = re.search(r"\bWHERE\s*\{", masked, re.IGNORECASE)
+    uses = [m.start() for m in re.finditer(r"[?$]" + re.escape(name) + r"\b", masked)]
+    if not uses:
+        raise QueryError(f"{path}: parameter {name!r} is not used as ?{name} in the query")
+    if where is None:
+        raise QueryError(f"{path}: a query with parameters needs an explicit WHERE {{ ... }}")
+    for pos in uses:
+        if pos < where.end():
+            raise QueryError(f"{path}: parameter ?{name} may only be used inside WHERE (not in the projection)")
+        depth = masked[where.end():pos].count("{") - masked[where.end():pos].count("}")
+        if depth != 0:
+            line = text.count("\n", 0, pos) + 1
+            raise QueryError(f"{path}:{line}: parameter ?{name} is used inside a nested group; use it only at the top level of WHERE")
+
+
+def uses_service(text: str) -> bool:
+    return re.search(r"\bSERVICE\b", _strip_comments(text), re.IGNORECASE) is not None
+
+
+# --------------------------------------------------------------------------- catalogue
+
+
+class QueryCatalog:
+    """The stored queries of one kind family, by id."""
+
+    def __init__(self, queries):
+        self._by_id: dict[str, StoredQuery] = {}
+        for q in queries:
+            if q.id in self._by_id:
+                raise QueryError(f"{q.path}: query id {q.id!r} is also used by {self._by_id[q.id].path}")
+            self._by_id[q.id] = q
+
+    def __iter__(self):
+        return iter(sorted(self._by_id.values(), key=lambda q: q.id))
+
+    def __len__(self):
+        return len(self._by_id)
+
+    def __contains__(self, qid):
+        return qid in self._by_id
+
+    def ids(self) -> list[str]:
+        return sorted(self._by_id)
+
+    def get(self, qid: str) -> StoredQuery:
+        try:
+            return self._by_id[qid]
+        except KeyError:
+            raise QueryError(f"unknown query {qid!r}; valid: {', '.join(self.ids())}") from None
+
+
+_CATALOGS: dict = {}
+
+
+def catalog(subdir: str = "cq") -> QueryCatalog:
+    """The packaged stored queries under ``queries/<subdir>`` (``cq``, ``checks``, ``reports``)."""
+    if subdir not in _CATALOGS:
+        from .resources import iter_query_files
+
+        queries = []
+        for name, node in iter_query_files(subdir):
+            queries.append(parse_query(node.read_text(encoding="utf-8"), f"queries/{name}"))
+        _CATALOGS[subdir] = QueryCatalog(queries)
+    return _CATALOGS[subdir]
