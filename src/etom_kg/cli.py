@@ -120,16 +120,26 @@ def _is_graph(text: str) -> bool:
 
 
 def cmd_export(args) -> int:
-    from .exporters import export
+    from pathlib import Path
 
-    data = export(args.format, reasoned=args.reasoned)
-    if args.output in (None, "-"):
+    from .errors import InputError
+    from .exporters import export, get_exporter
+    from .store import write_atomically
+
+    exporter = get_exporter(args.format)
+    if exporter.directory and args.output in (None, "-"):
+        raise InputError(f"format {args.format!r} writes several files: give a directory with -o DIR")
+    data = export(args.format, reasoned=args.reasoned, links=args.with_links or (),
+                  prefix=args.prefix, bom=args.bom)
+    if exporter.directory:
+        folder = Path(args.output)
+        if folder.exists() and not folder.is_dir():
+            raise InputError(f"{folder}: not a directory (format {args.format!r} writes several files)")
+        for name, content in data.items():
+            write_atomically(folder / name, content)
+    elif args.output in (None, "-"):
         sys.stdout.buffer.write(data)
     else:
-        from pathlib import Path
-
-        from .store import write_atomically
-
         write_atomically(Path(args.output), data)
     return EXIT_OK
 
@@ -224,10 +234,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .exporters import EXPORTERS  # the registry only; exporters import on use
 
-    s = sub.add_parser("export", help="write the graph in an RDF format")
+    s = sub.add_parser("export", help="write the graph as RDF, SKOS, ArchiMate or EA-tool CSV",
+                       epilog="formats: " + "; ".join(f"{e.name}: {e.description}" for e in EXPORTERS.values()))
     s.add_argument("--format", "-f", choices=sorted(EXPORTERS), default="turtle")
     s.add_argument("--reasoned", action="store_true", help="include the OWL 2 RL entailments")
-    s.add_argument("--output", "-o", metavar="FILE", help="output file, or - for standard output")
+    s.add_argument("--output", "-o", metavar="PATH",
+                   help="output file, or - for standard output; a directory for archi-csv")
+    s.add_argument("--with-links", action="append", metavar="FILE",
+                   help="add a user graph (e.g. from 'etom-kg link') so its applications are exported too (repeatable)")
+    s.add_argument("--prefix", default="", help="archi-csv: prefix of the three file names")
+    s.add_argument("--bom", action="store_true", help="archi-csv, sparx-csv: start files with a UTF-8 byte-order mark")
     s.set_defaults(func=cmd_export)
 
     s = sub.add_parser("info", help="version, triple counts and processes per level")

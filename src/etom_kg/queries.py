@@ -19,7 +19,7 @@ oxigraph, proper SPARQL terms in a VALUES block for remote endpoints), never spl
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .errors import QueryError
 
@@ -34,8 +34,7 @@ PARAM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
-@dataclass(frozen=True)
-class Param:
+class Param(NamedTuple):
     name: str
     type: str
     required: bool = False
@@ -70,8 +69,7 @@ class Param:
         raise QueryError(f"{where}: unknown type")  # pragma: no cover - headers are validated
 
 
-@dataclass(frozen=True)
-class StoredQuery:
+class StoredQuery(NamedTuple):
     id: str
     title: str
     question: dict
@@ -82,7 +80,7 @@ class StoredQuery:
     columns: tuple = ()
     severity: str | None = None
     description: str = ""
-    form: str = field(default="SELECT")
+    form: str = "SELECT"
 
     def param(self, name: str) -> Param:
         for p in self.params:
@@ -316,32 +314,39 @@ def uses_service(text: str) -> bool:
 
 
 class QueryCatalog:
-    """The stored queries of one kind family, by id."""
+    """The stored queries of one folder, by id. A query's file is named ``<id>.rq``.
 
-    def __init__(self, queries):
-        self._by_id: dict[str, StoredQuery] = {}
-        for q in queries:
-            if q.id in self._by_id:
-                raise QueryError(f"{q.path}: query id {q.id!r} is also used by {self._by_id[q.id].path}")
-            self._by_id[q.id] = q
+    Files are parsed on first use, so looking up one query reads one file.
+    """
+
+    def __init__(self, files: dict, folder: str):
+        self._files = files  # id -> Traversable
+        self._folder = folder
+        self._parsed: dict[str, StoredQuery] = {}
 
     def __iter__(self):
-        return iter(sorted(self._by_id.values(), key=lambda q: q.id))
+        return iter([self.get(qid) for qid in self.ids()])
 
     def __len__(self):
-        return len(self._by_id)
+        return len(self._files)
 
     def __contains__(self, qid):
-        return qid in self._by_id
+        return qid in self._files
 
     def ids(self) -> list[str]:
-        return sorted(self._by_id)
+        return sorted(self._files)
 
     def get(self, qid: str) -> StoredQuery:
-        try:
-            return self._by_id[qid]
-        except KeyError:
-            raise QueryError(f"unknown query {qid!r}; valid: {', '.join(self.ids())}") from None
+        if qid not in self._parsed:
+            node = self._files.get(qid)
+            if node is None:
+                raise QueryError(f"unknown query {qid!r}; valid: {', '.join(self.ids())}")
+            path = f"queries/{self._folder}/{qid}.rq"
+            q = parse_query(node.read_text(encoding="utf-8"), path)
+            if q.id != qid:
+                raise QueryError(f"{path}: header id {q.id!r} must match the file name {qid!r}")
+            self._parsed[qid] = q
+        return self._parsed[qid]
 
 
 _CATALOGS: dict = {}
@@ -350,10 +355,13 @@ _CATALOGS: dict = {}
 def catalog(subdir: str = "cq") -> QueryCatalog:
     """The packaged stored queries under ``queries/<subdir>`` (``cq``, ``checks``, ``reports``)."""
     if subdir not in _CATALOGS:
-        from .resources import iter_query_files
+        from .resources import query_root
 
-        queries = []
-        for name, node in iter_query_files(subdir):
-            queries.append(parse_query(node.read_text(encoding="utf-8"), f"queries/{name}"))
-        _CATALOGS[subdir] = QueryCatalog(queries)
+        folder = query_root().joinpath(subdir)
+        files = {}
+        if folder.is_dir():
+            for node in folder.iterdir():
+                if node.name.endswith(".rq"):
+                    files[node.name[: -len(".rq")]] = node
+        _CATALOGS[subdir] = QueryCatalog(files, subdir)
     return _CATALOGS[subdir]

@@ -6,10 +6,6 @@ Every backend (oxigraph, rdflib, a remote endpoint) returns a :class:`Result` of
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-from dataclasses import dataclass
 from typing import NamedTuple
 
 from .errors import QueryError
@@ -66,13 +62,20 @@ class Term(NamedTuple):
         return f'"{escaped}"'
 
 
-@dataclass
 class Result:
     """A SELECT (variables + rows) or ASK (boolean) result."""
 
-    variables: list
-    rows: list
-    boolean: bool | None = None
+    __slots__ = ("variables", "rows", "boolean")
+
+    def __init__(self, variables: list, rows: list, boolean: bool | None = None):
+        self.variables = variables
+        self.rows = rows
+        self.boolean = boolean
+
+    def __repr__(self) -> str:
+        if self.boolean is not None:
+            return f"Result(boolean={self.boolean})"
+        return f"Result(variables={self.variables}, rows={len(self.rows)})"
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -132,11 +135,16 @@ def render(result: Result, fmt: str, prefixes: dict | None = None) -> str:
     prefixes = prefixes or {}
     if result.boolean is not None:
         if fmt == "json":
+            import json
+
             return json.dumps({"head": {}, "boolean": result.boolean}, indent=2) + "\n"
         return ("true" if result.boolean else "false") + "\n"
     if fmt == "json":
         return _json(result)
     if fmt == "csv":
+        import csv
+        import io
+
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\r\n")
         w.writerow(result.variables)
@@ -151,6 +159,8 @@ def render(result: Result, fmt: str, prefixes: dict | None = None) -> str:
 
 
 def _json(result: Result) -> str:
+    import json
+
     def term(t: Term) -> dict:
         if t.kind == "uri":
             return {"type": "uri", "value": t.value}

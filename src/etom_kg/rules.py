@@ -81,6 +81,8 @@ class Schema:
     chains: list = field(default_factory=list)  # (q, [p1, ..., pn])
     domain: dict = field(default_factory=dict)  # property -> set of classes (closure)
     range: dict = field(default_factory=dict)
+    declared_domain: dict = field(default_factory=dict)  # as asserted (drives instance typing)
+    declared_range: dict = field(default_factory=dict)
     svf: list = field(default_factory=list)  # (restriction node, property, filler class)
     disjoint: set = field(default_factory=set)  # frozenset({c1, c2})
 
@@ -180,10 +182,17 @@ def read_schema(store: ox.Store) -> Schema:
     s.svf = [(r, p, c) for r, (p, c) in svf_nodes.items()]
 
     # scm-dom1/2, scm-rng1/2: domains and ranges propagate up classes and down properties.
-    def propagate(predicate: str) -> dict:
+    def declared(predicate: str) -> dict:
         direct: dict = {}
         for p, c in _pairs(store, predicate):
             direct.setdefault(p, set()).add(c)
+        return direct
+
+    s.declared_domain = declared(DOMAIN)
+    s.declared_range = declared(RANGE)
+
+    def propagate(predicate: str) -> dict:
+        direct = declared(predicate)
         out: dict = {}
         props = set(direct) | set(s.spo)
         for p in props:
@@ -254,92 +263,251 @@ def schema_entailments(s: Schema) -> list[ox.Quad]:
     return out
 
 
-def _values(rows) -> str:
-    return " ".join("(" + " ".join(_sparql_term(x) for x in row) + ")" for row in rows)
+DATATYPE_IRIS = {f"{RDF}langString", f"{RDF}PlainLiteral", f"{RDF}XMLLiteral", f"{RDFS}Literal"}
 
 
-def compile_rules(s: Schema) -> list[tuple[str, str]]:
-    """One SPARQL Update per rule kind, specialised to this schema's axioms."""
-    rules: list[tuple[str, str]] = []
+def _is_datatype(iri: str) -> bool:
+    return iri.startswith("http://www.w3.org/2001/XMLSchema#") or iri in DATATYPE_IRIS
+
+
+def _union(patterns: list[str]) -> str:
+    return " UNION ".join(f"{{ {p} }}" for p in patterns)
+
+
+def _sccs(nodes, edges: dict) -> list[list]:
+    """Strongly connected components in topological order (dependencies first)."""
+    index, low, on_stack, stack, out, counter = {}, {}, set(), [], [], [0]
+
+    def visit(v):  # iterative Tarjan would be longer; schemas are small
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        on_stack.add(v)
+        for w in edges.get(v, ()):
+            if w not in nodes:
+                continue
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            out.append(comp)
+
+    nodes = set(nodes)
+    for v in sorted(nodes, key=str):
+        if v not in index:
+            visit(v)
+    out.reverse()  # Tarjan emits sinks first; edges point from input to output
+    return out
+
+
+@dataclass
+class Step:
+    name: str
+    updates: list
+    count: str | None = None  # a COUNT query: repeat ``updates`` until it stops changing
+    pair: tuple | None = None  # a plain inverse pair, ordered at run time by asserted size
+
+    def resolve(self, store: ox.Store) -> list:
+        if self.pair is None:
+            return self.updates
+        p, q = self.pair
+        sparse, dense = sorted((p, q), key=lambda x: (_count(store, f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s {x} ?o }}"), str(x)))
+        return [
+            f"INSERT {{ ?o {dense} ?s }} WHERE {{ ?s {sparse} ?o FILTER(!isLiteral(?o)) }}",
+            f"INSERT {{ ?o {sparse} ?s }} WHERE {{ ?s {dense} ?o FILTER(!isLiteral(?o)) }}",
+        ]
+
+
+def _restriction_ref(s: Schema, r) -> tuple[str, str]:
+    """(term to use for the restriction, pattern that binds it) — blank nodes by their triples."""
+    if isinstance(r, ox.NamedNode):
+        return _sparql_term(r), ""
+    match = [(p, c) for node, p, c in s.svf if node == r]
+    if not match:
+        raise ReasoningError("anonymous classes other than someValuesFrom restrictions are not supported by the fast reasoner")
+    p, c = match[0]
+    if not isinstance(c, ox.NamedNode):
+        raise ReasoningError("someValuesFrom with a blank-node filler is not supported by the fast reasoner")
+    var = f"?r{abs(hash(str(r))) % 10**8}"
+    return var, f"{var} <{OWL}someValuesFrom> {_sparql_term(c)} ; <{OWL}onProperty> {_sparql_term(p)} ."
+
+
+def compile_plan(s: Schema) -> list[Step]:
+    """Stratified, set-at-a-time rules: each step's inputs are complete when it runs.
+
+    Property facts never depend on types, so properties come first, in topological order
+    of their dependencies (sub-property, inverse, chain); a group of mutually dependent
+    properties is closed in one step with a property path when it has a known shape
+    (inverse pairs, transitivity, left-recursive chains), else iterated until its triple
+    count stops changing. Types follow, class by class in topological order.
+    """
     named = lambda x: isinstance(x, ox.NamedNode)  # noqa: E731
-    spo_pairs = [(p, q) for p, sups in s.spo.items() for q in sups if named(p) and named(q)]
-    if spo_pairs:
-        rules.append(("prp-spo1", f"INSERT {{ ?s ?q ?o }} WHERE {{ VALUES (?p ?q) {{ {_values(spo_pairs)} }} ?s ?p ?o }}"))
-    inv_pairs = [(p, q) for p, q in s.inverse if named(p) and named(q)]
-    if inv_pairs:
-        rules.append(("prp-inv", f"INSERT {{ ?o ?q ?s }} WHERE {{ VALUES (?p ?q) {{ {_values(inv_pairs)} }} ?s ?p ?o FILTER(!isLiteral(?o)) }}"))
-    for p in sorted((p for p in s.transitive if named(p)), key=str):
-        rules.append((f"prp-trp {p.value}", f"INSERT {{ ?s {p} ?o }} WHERE {{ ?s {p} ?m . ?m {p}+ ?o }}"))
-    for p in sorted((p for p in s.symmetric if named(p)), key=str):
-        rules.append((f"prp-symp {p.value}", f"INSERT {{ ?o {p} ?s }} WHERE {{ ?s {p} ?o FILTER(!isLiteral(?o)) }}"))
     for q, chain in s.chains:
         if not named(q) or not all(named(p) for p in chain):
             raise ReasoningError("property chains over blank-node properties are not supported by the fast reasoner")
-        if len(chain) == 2 and chain[0] == q:
-            # q o p => q is left-recursive: close it in one step with a path.
-            body = f"?x0 {q} ?x1 . ?x1 {chain[1]}+ ?x2"
-            last = 2
-        else:
-            body = " . ".join(f"?x{i} {p} ?x{i + 1}" for i, p in enumerate(chain))
-            last = len(chain)
-        rules.append((f"prp-spo2 {q.value}", f"INSERT {{ ?x0 {q} ?x{last} }} WHERE {{ {body} }}"))
-    # Property rules feed each other: run sub-property and inverse again after the others.
-    rules += [r for r in rules if r[0] in ("prp-spo1", "prp-inv")]
-
-    dom_pairs = [(p, c) for p, cs in s.domain.items() for c in cs if named(p) and named(c) and c.value != THING]
-    if dom_pairs:
-        rules.append(("prp-dom", f"INSERT {{ ?s a ?c }} WHERE {{ VALUES (?p ?c) {{ {_values(dom_pairs)} }} ?s ?p ?o }}"))
-    rng_pairs = [(p, c) for p, cs in s.range.items() for c in cs if named(p) and named(c) and c.value != THING]
-    if rng_pairs:
-        rules.append(("prp-rng", f"INSERT {{ ?o a ?c }} WHERE {{ VALUES (?p ?c) {{ {_values(rng_pairs)} }} ?s ?p ?o FILTER(!isLiteral(?o)) }}"))
-    # cls-svf1 and cax-sco alternate: a restriction's membership depends on the filler's
-    # types, which sub-classing produces. Blank-node restrictions cannot be written in a
-    # query, so each one is referenced through its defining triples.
-    type_rules = []
-    for idx, (r, p, c) in enumerate(s.svf):
+    for r, p, c in s.svf:
         if not named(p):
             raise ReasoningError("someValuesFrom on a blank-node property is not supported by the fast reasoner")
-        filler = "" if (named(c) and c.value == THING) else f"?y a {_sparql_term(c)} ."
-        restriction = (
-            f"?r <{OWL}someValuesFrom> {_sparql_term(c)} ; <{OWL}onProperty> {p} ."
-            if named(c) else None
-        )
-        if restriction is None:
-            raise ReasoningError("someValuesFrom with a blank-node filler is not supported by the fast reasoner")
-        target = f"{_sparql_term(r)}" if named(r) else "?r"
-        where_r = "" if named(r) else restriction
-        type_rules.append((f"cls-svf1 #{idx}", f"INSERT {{ ?x a {target} }} WHERE {{ {where_r} ?x {p} ?y . {filler} }}"))
-    sco_named = [(c, d) for c, ds in s.sco.items() for d in ds if named(c) and named(d) and d.value != THING]
-    sco_from_bnode = [(c, d) for c, ds in s.sco.items() for d in ds if not named(c) and named(d) and d.value != THING]
-    if sco_named:
-        type_rules.append(("cax-sco", f"INSERT {{ ?x a ?d }} WHERE {{ VALUES (?c ?d) {{ {_values(sco_named)} }} ?x a ?c }}"))
-    for idx, (c, d) in enumerate(sco_from_bnode):
-        # the sub-class is a restriction node: find it through its own triples.
-        match = [(r, p, f) for r, p, f in s.svf if r == c]
-        if not match:
-            raise ReasoningError("anonymous sub-classes other than someValuesFrom restrictions are not supported by the fast reasoner")
-        _, p, f = match[0]
-        type_rules.append((
-            f"cax-sco restriction #{idx}",
-            f"INSERT {{ ?x a {_sparql_term(d)} }} WHERE {{ ?r <{OWL}someValuesFrom> {_sparql_term(f)} ; <{OWL}onProperty> {p} . ?x a ?r }}",
-        ))
-    rules += type_rules
-    return rules
+
+    # ---- properties
+    inverse = {}
+    for p, q in s.inverse:
+        inverse.setdefault(p, set()).add(q)
+    props = set(s.spo) | {q for qs in s.spo.values() for q in qs} | set(inverse) | s.transitive | s.symmetric
+    props |= {q for q, _ in s.chains} | {p for _, ch in s.chains for p in ch}
+    props = {p for p in props if named(p)}
+    edges: dict = {}
+    for p in props:
+        for q in s.spo.get(p, ()):
+            if named(q):
+                edges.setdefault(p, set()).add(q)
+        for q in inverse.get(p, ()):
+            if named(q):
+                edges.setdefault(p, set()).add(q)
+    for q, chain in s.chains:
+        for p in chain:
+            edges.setdefault(p, set()).add(q)
+    steps: list[Step] = []
+    for comp in _sccs(props, edges):
+        members = set(comp)
+        for q in sorted(members, key=str):
+            subs = sorted((p for p in props if q in s.spo.get(p, ()) and p not in members), key=str)
+            if subs:
+                steps.append(Step(f"prp-spo1 -> {q.value}", [
+                    f"INSERT {{ ?s {q} ?o }} WHERE {{ {_union([f'?s {p} ?o' for p in subs])} }}"]))
+            for chain_q, chain in s.chains:
+                if chain_q == q and not (set(chain) & members):
+                    body = " . ".join(f"?x{i} {p} ?x{i + 1}" for i, p in enumerate(chain))
+                    n = len(chain)
+                    steps.append(Step(f"prp-spo2 {q.value}", [
+                        f"INSERT {{ ?x0 {q} ?x{n} }} WHERE {{ SELECT DISTINCT ?x0 ?x{n} WHERE {{ {body} }} }}"]))
+        steps.extend(_close_component(s, members, inverse))
+
+    # ---- types
+    classes = set(s.sco) | {d for ds in s.sco.values() for d in ds} | {r for r, _, _ in s.svf} | {c for _, _, c in s.svf}
+    classes |= {c for cs in s.declared_domain.values() for c in cs} | {c for cs in s.declared_range.values() for c in cs}
+    # owl:Thing typing is noise; datatypes (ranges of datatype properties) type only literals.
+    classes = {c for c in classes if not (named(c) and (c.value == THING or _is_datatype(c.value)))}
+    cedges: dict = {}
+    for c, ds in s.sco.items():
+        for d in ds:
+            cedges.setdefault(c, set()).add(d)
+    for r, _, c in s.svf:
+        cedges.setdefault(c, set()).add(r)
+    for comp in _sccs(classes, cedges):
+        updates = []
+        for d in sorted(comp, key=str):
+            target, bind_target = _restriction_ref(s, d)
+            sources = []
+            # A sub-property's facts are copied to its super-properties, so a domain
+            # or range the super-property also declares adds nothing: skip it.
+            def implied(p, declared):
+                return any(d in declared.get(sup, ()) for sup in s.spo.get(p, ()))
+
+            for p, cs in s.declared_domain.items():
+                if d in cs and named(p) and not implied(p, s.declared_domain):
+                    sources.append(f"?x {_sparql_term(p)} ?o")
+            for p, cs in s.declared_range.items():
+                if d in cs and named(p) and not implied(p, s.declared_range):
+                    sources.append(f"?o {_sparql_term(p)} ?x FILTER(!isLiteral(?x))")
+            for c, ds in s.sco.items():
+                if d in ds and c != d:
+                    ref, bind = _restriction_ref(s, c)
+                    sources.append(f"{bind} ?x a {ref}")
+            for r, p, c in s.svf:
+                if r == d:
+                    filler = "" if (named(c) and c.value == THING) else f" . ?y a {_sparql_term(c)}"
+                    sources.append(f"?x {_sparql_term(p)} ?y{filler}")
+            if sources:
+                updates.append(
+                    f"INSERT {{ ?x a {target} }} WHERE {{ {bind_target} {{ SELECT DISTINCT ?x WHERE {{ {_union(sources)} }} }} }}"
+                )
+        if updates:
+            count = None
+            if len(comp) > 1:  # equivalent classes: repeat until stable
+                count = "SELECT (COUNT(*) AS ?n) WHERE { ?x a ?c }"
+            steps.append(Step(f"types {', '.join(_iri(c) for c in comp)}", updates, count))
+    return steps
+
+
+def _close_component(s: Schema, members: set, inverse: dict) -> list[Step]:
+    """Close a group of mutually dependent properties under its internal rules."""
+    internal_spo = [(p, q) for p in members for q in s.spo.get(p, ()) if q in members and q != p]
+    chains = [(q, ch) for q, ch in s.chains if q in members and set(ch) & members]
+    trans = members & s.transitive
+    sym = members & s.symmetric
+    pairs = [(p, q) for p in members for q in inverse.get(p, ()) if q in members]
+    ordered = sorted(members, key=str)
+
+    # a lone property
+    if len(members) == 1 and not internal_spo:
+        (p,) = ordered
+        if not chains and not sym:
+            if p in trans:
+                return [Step(f"prp-trp {p.value}", [f"INSERT {{ ?s {p} ?o }} WHERE {{ ?s {p} ?m . ?m {p}+ ?o }}"])]
+            return []
+        if not sym and not trans and len(chains) == 1 and len(chains[0][1]) == 2 and chains[0][1][0] == p and chains[0][1][1] not in members:
+            r = chains[0][1][1]
+            return [Step(f"prp-spo2 {p.value}", [f"INSERT {{ ?x {p} ?z }} WHERE {{ ?x {p} ?y . ?y {r}+ ?z }}"])]
+    # an inverse pair, possibly transitive, possibly with one left-recursive chain
+    if len(members) == 2 and not internal_spo and not sym and len(pairs) == 2:
+        p, q = ordered
+        left = [(cq, ch) for cq, ch in chains if len(ch) == 2 and ch[0] == cq and ch[1] not in members]
+        if len(left) == len(chains) <= 1 and not (trans and chains):
+            if left:  # make the chained property the one closed first
+                p = left[0][0]
+                q = next(iter(members - {p}))
+                path = f"?s ({p}|^{q}) ?m . ?m {left[0][1][1]}* ?o"
+            elif trans:
+                path = f"?s ({p}|^{q})+ ?o"
+            else:
+                # Plain inverse pair: first complete the side with more asserted facts
+                # from the sparser side (a short scan), then mirror it back (the
+                # inserts that must happen anyway). Sizes are read when the plan runs.
+                return [Step(f"inverse pair {p.value} / {q.value}", [], pair=(p, q))]
+            return [Step(f"inverse pair {p.value} / {q.value}", [
+                f"INSERT {{ ?s {p} ?o }} WHERE {{ {path} }}",
+                f"INSERT {{ ?o {q} ?s }} WHERE {{ ?s {p} ?o FILTER(!isLiteral(?o)) }}",
+            ])]
+    # anything else: apply every internal rule until the component stops growing
+    updates = []
+    for p, q in internal_spo:
+        updates.append(f"INSERT {{ ?s {q} ?o }} WHERE {{ ?s {p} ?o }}")
+    for p, q in pairs:
+        updates.append(f"INSERT {{ ?o {q} ?s }} WHERE {{ ?s {p} ?o FILTER(!isLiteral(?o)) }}")
+    for p in sorted(trans, key=str):
+        updates.append(f"INSERT {{ ?s {p} ?o }} WHERE {{ ?s {p} ?m . ?m {p}+ ?o }}")
+    for p in sorted(sym, key=str):
+        updates.append(f"INSERT {{ ?o {p} ?s }} WHERE {{ ?s {p} ?o FILTER(!isLiteral(?o)) }}")
+    for q, ch in chains:
+        body = " . ".join(f"?x{i} {p} ?x{i + 1}" for i, p in enumerate(ch))
+        updates.append(f"INSERT {{ ?x0 {q} ?x{len(ch)} }} WHERE {{ {body} }}")
+    count = "SELECT (COUNT(*) AS ?n) WHERE { " + _union([f"?s {p} ?o" for p in ordered]) + " }"
+    return [Step("component " + ", ".join(p.value for p in ordered), updates, count)]
 
 
 @dataclass
 class MaterializeReport:
     input_triples: int
     output_triples: int
-    passes: int
-    rules: int
+    steps: int
+    iterations: int
 
     @property
     def added(self) -> int:
         return self.output_triples - self.input_triples
 
 
-def materialize(store: ox.Store, *, max_passes: int = 50) -> MaterializeReport:
+def materialize(store: ox.Store, *, max_iterations: int = 100) -> MaterializeReport:
     """Close the store's default graph under the compiled rules, in place.
 
     Raises ReasoningError when the closure is inconsistent (cax-dw, cls-nothing2) or
@@ -347,22 +515,32 @@ def materialize(store: ox.Store, *, max_passes: int = 50) -> MaterializeReport:
     """
     before = len(store)
     schema = read_schema(store)
-    rules = compile_rules(schema)
+    plan = compile_plan(schema)
     store.extend(schema_entailments(schema))
-    passes = 0
-    size = len(store)
-    while True:
-        passes += 1
-        for _name, update in rules:
-            store.update(update)
-        new_size = len(store)
-        if new_size == size:
-            break
-        size = new_size
-        if passes >= max_passes:
-            raise ReasoningError(f"materialisation did not reach a fixpoint in {max_passes} passes")
+    iterations = 0
+    for step in plan:
+        if step.count is None:
+            for update in step.resolve(store):
+                store.update(update)
+            iterations += 1
+            continue
+        size = _count(store, step.count)
+        for _ in range(max_iterations):
+            iterations += 1
+            for update in step.updates:
+                store.update(update)
+            new_size = _count(store, step.count)
+            if new_size == size:
+                break
+            size = new_size
+        else:
+            raise ReasoningError(f"{step.name}: no fixpoint after {max_iterations} iterations")
     check_consistency(store, schema)
-    return MaterializeReport(before, len(store), passes, len(rules))
+    return MaterializeReport(before, len(store), len(plan), iterations)
+
+
+def _count(store: ox.Store, query: str) -> int:
+    return int(next(iter(store.query(query)))["n"].value)
 
 
 def check_consistency(store: ox.Store, schema: Schema) -> None:

@@ -1,0 +1,442 @@
+"""Bring your applications: link an application inventory to eTOM processes.
+
+Inputs are an inventory CSV (columns ``application``, ``process`` and optionally
+``relation``), an ArchiMate exchange file or Archi CSV files exported from an EA tool
+(ApplicationComponents serving or realising BusinessProcesses). The output is a user graph
+of ``etom:Application`` individuals linked with ``etom:servesProcess``,
+``etom:realizesProcess`` or ``etom:supportsProcess``, and a report that accounts for every
+input row: matched, unlinked (an application with no process given), unmatched, ambiguous
+or malformed, each with its file and line.
+
+A process is found by its classic id, its R16 id (``classic:1.1.1.6`` or ``r16:1.3.7``
+pick one numbering when an id exists in both), its IRI, or a label in English or
+Spanish, ignoring case, accents, punctuation and ``&``/``and``/``y``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .errors import InputError
+from .namespaces import ETOM, PROC, RDFS, SKOS
+
+RELATIONS = {"serves": "servesProcess", "realizes": "realizesProcess", "supports": "supportsProcess"}
+RELATION_ALIASES = {
+    "serves": "serves", "serve": "serves", "serving": "serves",
+    "realizes": "realizes", "realises": "realizes", "realize": "realizes", "realise": "realizes",
+    "realization": "realizes", "realisation": "realizes",
+    "supports": "supports", "support": "supports", "": "supports",
+}
+COLUMN_ALIASES = {
+    "application": "application", "app": "application", "system": "application",
+    "process": "process", "etom process": "process", "etom_process": "process",
+    "relation": "relation", "kind": "relation", "relation kind": "relation", "relation_kind": "relation",
+}
+PROBLEMS = ("unmatched", "ambiguous", "malformed")
+STATUSES = ("matched", "unlinked", *PROBLEMS)
+DEFAULT_BASE = "urn:etom-kg:app:"
+MULTI_SEPARATOR = "|"
+DOTTED_ID = re.compile(r"^\d+(?:\.\d+)*$")
+ID_THEN_NAME = re.compile(r"^(\d+(?:\.\d+)+)\s*[-–—:]?\s*(.+)$")
+BEHAVIOUR_TYPES = ("BusinessProcess", "BusinessFunction", "BusinessInteraction")
+ARCHIMATE_RELATIONS = {"Serving": "serves", "Realization": "realizes", "Association": "supports"}
+APP = "ApplicationComponent"
+
+
+
+@dataclass
+class Row:
+    """One accounted input record (a CSV row, or an ArchiMate relationship or element)."""
+
+    source: str
+    line: int
+    application: str
+    process_text: str
+    relation: str
+    status: str = "matched"
+    process: str = ""
+    candidates: tuple = ()
+    message: str = ""
+    keys: tuple = field(default=(), repr=False)  # an ArchiMate element's identifying texts
+
+
+@dataclass
+class LinkResult:
+    rows: list = field(default_factory=list)
+    applications: dict = field(default_factory=dict)  # IRI -> label
+    links: set = field(default_factory=set)  # (application IRI, relation, process IRI)
+    notes: list = field(default_factory=list)  # file-level remarks (ignored columns, relationships)
+
+    def problems(self) -> list:
+        return [r for r in self.rows if r.status in PROBLEMS]
+
+    def counts(self) -> dict:
+        return {s: sum(1 for r in self.rows if r.status == s) for s in STATUSES}
+
+    def graph(self):
+        """The user graph: applications and their links, as a new rdflib graph."""
+        import rdflib
+        from rdflib import Literal, URIRef
+
+        g = rdflib.Graph()
+        g.bind("etom", ETOM)
+        g.bind("proc", PROC)
+        g.bind("rdfs", RDFS)
+        for app, label in self.applications.items():
+            g.add((URIRef(app), rdflib.RDF.type, URIRef(f"{ETOM}Application")))
+            g.add((URIRef(app), URIRef(f"{RDFS}label"), Literal(label)))
+        for app, relation, process in self.links:
+            g.add((URIRef(app), URIRef(f"{ETOM}{RELATIONS[relation]}"), URIRef(process)))
+        return g
+
+    def turtle(self, base: str = DEFAULT_BASE) -> bytes:
+        from .exporters.turtle import to_turtle_bytes
+        from .namespaces import PREFIXES
+
+        prefixes = {p: PREFIXES[p] for p in ("etom", "proc", "rdfs")}
+        if base.endswith(("/", "#", ":")):
+            prefixes["app"] = base
+        sources = sorted({r.source for r in self.rows})
+        header = "Applications linked to eTOM by etom-kg link from: " + ", ".join(sources)
+        return to_turtle_bytes(self.graph(), prefixes, header=header)
+
+
+# --------------------------------------------------------------------------- matching
+
+
+def normalize(text: str) -> str:
+    """Lower case, no accents, '&' and Spanish 'y' read as 'and', punctuation as spaces."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower().replace("&", " and ")
+    words = re.sub(r"[^a-z0-9]+", " ", text).split()
+    return " ".join("and" if w == "y" else w for w in words)
+
+
+class ProcessIndex:
+    """Finds eTOM processes by id, IRI or label in an rdflib graph of the ontology."""
+
+    def __init__(self, graph):
+        from rdflib import Literal, URIRef
+
+        from .exporters.processes import preferred_labels, process_iris
+
+        self.labels: dict = {}
+        self.deprecated: dict = {}
+        self.classic: dict = {}
+        self.r16: dict = {}
+        self.names: dict = {}
+        self.synonyms: dict = {}
+        processes = process_iris(graph)
+        self.iris = {str(p) for p in processes}
+        for p in processes:
+            iri = str(p)
+            labels = preferred_labels(graph, p)
+            self.labels[iri] = str(labels.get("en") or next(iter(labels.values())))
+            if (p, URIRef("http://www.w3.org/2002/07/owl#deprecated"), Literal(True)) in graph:
+                replaced = graph.value(p, URIRef("http://purl.org/dc/terms/isReplacedBy"))
+                self.deprecated[iri] = str(replaced) if replaced else ""
+            for prop, table in ((f"{ETOM}classicId", self.classic), (f"{ETOM}r16Id", self.r16)):
+                for value in graph.objects(p, URIRef(prop)):
+                    table.setdefault(str(value).strip(), set()).add(iri)
+            for prop, table in ((f"{RDFS}label", self.names), (f"{SKOS}prefLabel", self.names),
+                                (f"{SKOS}altLabel", self.synonyms), (f"{SKOS}hiddenLabel", self.synonyms)):
+                for value in graph.objects(p, URIRef(prop)):
+                    if isinstance(value, Literal):
+                        table.setdefault(normalize(str(value)), set()).add(iri)
+
+    def describe(self, iri: str) -> str:
+        from .exporters.processes import local_name
+
+        return f"{self.labels.get(iri, local_name(iri))} <{iri}>"
+
+    def find(self, text: str) -> set:
+        """The candidate processes for ``text`` (empty: no match)."""
+        text = text.strip()
+        if not text:
+            return set()
+        scheme, _, rest = text.partition(":")
+        if scheme.lower() in ("classic", "r16") and DOTTED_ID.match(rest.strip()):
+            return set((self.classic if scheme.lower() == "classic" else self.r16).get(rest.strip(), ()))
+        if text.startswith("proc:"):
+            text = PROC + text[5:]
+        if text.startswith(("http://", "https://", "urn:")):
+            return {text} if text in self.iris else set()
+        if DOTTED_ID.match(text):
+            return self.classic.get(text, set()) | self.r16.get(text, set())
+        m = ID_THEN_NAME.match(text)
+        if m:
+            by_id = self.find(m.group(1))
+            by_name = self.find_name(m.group(2))
+            both = by_id & by_name
+            return both or by_id or by_name
+        return self.find_name(text)
+
+    def find_name(self, text: str) -> set:
+        key = normalize(text)
+        return set(self.names.get(key) or self.synonyms.get(key) or ())
+
+    def resolve(self, row: Row) -> None:
+        """Set the row's status, process and candidates from its process text."""
+        found = self.find(row.process_text)
+        current = {p for p in found if p not in self.deprecated}
+        if len(found) > 1 and len(current) == 1:
+            row.message = "also matches deprecated " + ", ".join(self.describe(p) for p in sorted(found - current))
+            found = current
+        if not found:
+            row.status, row.message = "unmatched", f"no eTOM process has the id, IRI or label {row.process_text!r}"
+        elif len(found) > 1:
+            row.status, row.candidates = "ambiguous", tuple(sorted(found))
+            row.message = "matches " + "; ".join(self.describe(p) for p in row.candidates) + \
+                " (prefix the id with classic: or r16:, or give the label)"
+        else:
+            row.status, row.process = "matched", next(iter(found))
+            if row.process in self.deprecated:
+                replaced = self.deprecated[row.process]
+                row.message = "deprecated" + (f"; replaced by {self.describe(replaced)}" if replaced else "")
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def application_iri(name: str, base: str = DEFAULT_BASE) -> str:
+    slug = normalize(name).replace(" ", "-") or "application"
+    return base + slug
+
+
+def read_inventory(path: Path) -> tuple[list, list]:
+    """(rows, notes) from an inventory CSV; rows are not yet matched."""
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except UnicodeDecodeError as e:
+        raise InputError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
+    except OSError as e:
+        raise InputError(f"{path}: cannot read: {e.strerror}") from None
+    first = text.split("\n", 1)[0]
+    delimiter = max((",", ";", "\t"), key=first.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows, notes, header, previous = [], [], None, 0
+    for record in reader:
+        start, previous = previous + 1, reader.line_num
+        if not any(cell.strip() for cell in record) or record[0].lstrip().startswith("#"):
+            continue
+        if header is None:
+            header = [COLUMN_ALIASES.get(" ".join(h.lower().replace("_", " ").split())) for h in record]
+            missing = [c for c in ("application", "process") if c not in header]
+            if missing:
+                raise InputError(f"{path}:{start}: the header needs columns application and process "
+                                 f"(optional: relation); missing: {', '.join(missing)}")
+            doubled = sorted({c for c in header if c and header.count(c) > 1})
+            if doubled:
+                raise InputError(f"{path}:{start}: column {doubled[0]!r} given twice")
+            ignored = [h for h, k in zip(record, header) if k is None]
+            if ignored:
+                notes.append(f"{path}: columns not used: {', '.join(ignored)}")
+            continue
+        cells = dict(zip(header, record))
+        app = (cells.get("application") or "").strip()
+        process = (cells.get("process") or "").strip()
+        relation_text = (cells.get("relation") or "").strip()
+        base = Row(str(path), start, app, process, relation_text)
+        if len(record) != len(header):
+            rows.append(_malformed(base, f"{len(record)} fields, the header has {len(header)}"))
+            continue
+        if not app:
+            rows.append(_malformed(base, "no application name"))
+            continue
+        relation = RELATION_ALIASES.get(relation_text.lower())
+        if relation is None:
+            rows.append(_malformed(base, f"relation {relation_text!r} is not one of serves, realizes, supports"))
+            continue
+        base.relation = relation
+        parts = [p.strip() for p in process.split(MULTI_SEPARATOR)] if process else [""]
+        for part in parts:
+            rows.append(Row(str(path), start, app, part, relation, status="" if part else "unlinked"))
+    if header is None:
+        raise InputError(f"{path}: empty file (no header)")
+    return rows, notes
+
+
+def _malformed(row: Row, message: str) -> Row:
+    row.status, row.message = "malformed", message
+    return row
+
+
+def read_archimate(path: Path) -> tuple[list, list, dict]:
+    """(rows, notes, {application name: IRI from its properties}) from an exchange file
+    or Archi CSV files; each application-to-behaviour relationship is one row."""
+    from .archimate import archi_csv, exchange
+    from .archimate.model import PROP_IRI, PROP_LINK, text_in
+
+    model = archi_csv.read(path) if path.suffix.lower() == ".csv" or path.is_dir() else exchange.read(path)
+    source = str(path)
+    elements = {e.id: e for e in model.elements}
+    apps = [e for e in model.elements if e.type == APP]
+    iris = {text_in(e.names): e.property(PROP_IRI) for e in apps if e.property(PROP_IRI)}
+    rows, linked, ignored = [], set(), 0
+    for r in model.relationships:
+        s, t = elements.get(r.source), elements.get(r.target)
+        app, other = (s, t) if s is not None and s.type == APP else (t, s) if t is not None and t.type == APP else (None, None)
+        if app is None:
+            ignored += 1
+            continue
+        if other is not None and other.type not in BEHAVIOUR_TYPES:
+            ignored += 1  # an application's data, interfaces, nodes...: not process support
+            continue
+        linked.add(app.id)
+        row = Row(source, r.line, text_in(app.names), "", "supports")
+        rows.append(row)
+        if other is None:
+            missing = r.target if app is s else r.source
+            _malformed(row, f"{r.type} {r.id!r} refers to {missing!r}, which is not an element of the model")
+            continue
+        row.process_text = text_in(other.names) or other.id
+        link_property = next((v for k, v in r.properties if k == PROP_LINK), "")
+        kind = {v: k for k, v in RELATIONS.items()}.get(link_property) or ARCHIMATE_RELATIONS.get(r.type)
+        if kind is None or (r.type != "Association" and app is not s):
+            _malformed(row, f"{r.type} from {s.type} to {t.type} is not application support "
+                            "(use Serving or Realization from the ApplicationComponent)")
+            continue
+        row.relation, row.status, row.keys = kind, "", tuple(_process_keys(other))
+    for e in apps:
+        if e.id not in linked:
+            rows.append(Row(source, e.line, text_in(e.names), "", "supports", status="unlinked",
+                            message="no Serving or Realization to a business process"))
+    notes = [f"{path}: {ignored} relationships not between an application and a business process were not used"] if ignored else []
+    return rows, notes, iris
+
+
+def _process_keys(element) -> list:
+    """What identifies a business process element, best first: its IRI property, id-like
+    properties, then its names in every language."""
+    keys = []
+    for key, value in element.properties:
+        k = key.lower()
+        if value.startswith(PROC) or k == "iri":
+            keys.insert(0, value)
+        elif "r16" in k and DOTTED_ID.match(value.strip()):
+            keys.append(f"r16:{value.strip()}")
+        elif "classic" in k and DOTTED_ID.match(value.strip()):
+            keys.append(f"classic:{value.strip()}")
+        elif ("id" in k.split() or "etom" in k or "identifier" in k) and DOTTED_ID.match(value.strip()):
+            keys.append(value.strip())
+    keys += [t.value for t in element.names if t.value]
+    return keys
+
+
+# --------------------------------------------------------------------------- linking
+
+
+def link(paths, *, base: str = DEFAULT_BASE, ontology=None) -> LinkResult:
+    """Read every input, match its processes, and build the user graph's content."""
+    from .graph import load_ontology
+
+    if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", base):
+        raise InputError(f"--base {base!r} is not an absolute IRI")
+    index = ProcessIndex(ontology if ontology is not None else load_ontology())
+    result = LinkResult()
+    seen: dict = {}
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            raise InputError(f"{path}: no such file")
+        if _is_archimate(path):
+            rows, notes, iris = read_archimate(path)
+            for row in rows:
+                if row.status == "":
+                    _match_keys(index, row)
+        else:
+            rows, notes = read_inventory(path)
+            iris = {}
+            for row in rows:
+                if row.status == "":
+                    index.resolve(row)
+        result.notes += notes
+        for row in rows:
+            if row.status in ("matched", "unlinked") and row.application:
+                iri = iris.get(row.application) or application_iri(row.application, base)
+                result.applications.setdefault(iri, row.application)
+                if row.status == "matched":
+                    key = (iri, row.relation, row.process)
+                    if key in seen:
+                        row.message = (row.message + "; " if row.message else "") + f"same link as {seen[key]}"
+                    else:
+                        seen[key] = f"{row.source}:{row.line}"
+                    result.links.add(key)
+        result.rows += rows
+    return result
+
+
+def _is_archimate(path: Path) -> bool:
+    if path.is_dir() or path.suffix.lower() in (".xml", ".archimate"):
+        return True
+    if path.suffix.lower() == ".csv":
+        try:
+            first = path.read_bytes()[:200].decode("utf-8-sig", errors="replace").split("\n", 1)[0]
+        except OSError:
+            return False
+        return normalize(first).split()[:2] == ["id", "type"]
+    return False
+
+
+def _match_keys(index: ProcessIndex, row: Row) -> None:
+    """Try each identifying key of an ArchiMate element until one matches."""
+    last = None
+    for key in row.keys:
+        probe = Row(row.source, row.line, row.application, key, row.relation)
+        index.resolve(probe)
+        if probe.status == "matched":
+            row.status, row.process, row.message = "matched", probe.process, probe.message
+            return
+        last = last or (probe if probe.status == "ambiguous" else None)
+    if last is not None:
+        row.status, row.candidates, row.message = "ambiguous", last.candidates, last.message
+    else:
+        row.status = "unmatched"
+        row.message = f"no eTOM process matches business process {row.process_text!r} by IRI, id or name"
+
+
+# --------------------------------------------------------------------------- reporting
+
+
+def report(result: LinkResult, fmt: str = "table") -> str:
+    counts = result.counts()
+    if fmt == "json":
+        return json.dumps({
+            "summary": {**counts, "applications": len(result.applications), "links": len(result.links)},
+            "notes": result.notes,
+            "rows": [{k: v for k, v in asdict(r).items() if k != "keys"} | {"candidates": list(r.candidates)}
+                     for r in result.rows],
+        }, indent=2, ensure_ascii=False) + "\n"
+    if fmt != "table":
+        raise InputError(f"unknown report format {fmt!r}; valid: json, table")
+    table = [("where", "status", "application", "process given", "result")]
+    for r in sorted(result.rows, key=lambda r: (r.source, r.line)):
+        outcome = r.process and (r.process.replace(PROC, "proc:")) or ""
+        if r.message:
+            outcome = f"{outcome} ({r.message})" if outcome else r.message
+        table.append((f"{r.source}:{r.line}", r.status, r.application, r.process_text, outcome))
+    widths = [max(len(row[i]) for row in table) for i in range(4)]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row[:4], widths)) + "  " + row[4] for row in table]
+    lines.insert(1, "  ".join("-" * w for w in widths) + "  " + "-" * 6)
+    summary = ", ".join(f"{n} {s}" for s, n in counts.items())
+    lines += ["", f"{len(result.rows)} rows: {summary}; {len(result.applications)} applications, "
+                  f"{len(result.links)} links", *result.notes]
+    return "\n".join(line.rstrip() for line in lines) + "\n"
+
+
+def strict_failure(result: LinkResult) -> str | None:
+    """The error message --strict raises, or None when every row matched or is unlinked."""
+    problems = result.problems()
+    if not problems:
+        return None
+    shown = "; ".join(f"{r.source}:{r.line}: {r.status}: {r.message}" for r in problems[:5])
+    more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+    return f"{len(problems)} rows could not be linked (--strict): {shown}{more}"

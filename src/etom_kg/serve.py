@@ -1,0 +1,473 @@
+"""``etom-kg serve``: the Operations map and a read-only SPARQL 1.1 Protocol endpoint.
+
+The endpoint (``/sparql``) answers GET ``?query=`` and POST (form or
+``application/sparql-query``) with SPARQL JSON, XML, CSV or TSV results, or Turtle,
+N-Triples, JSON-LD or RDF/XML for graph queries, as the ``Accept`` header asks. It is
+read-only (updates get 403), never reaches the network (SERVICE gets 400), stops a query
+after ``timeout`` seconds (503) and refuses results larger than ``max_rows`` (400, with
+the advice to add a LIMIT) instead of cutting them silently.
+
+Queries run in worker processes that hold a copy of the graph: a query that runs too
+long is stopped by ending its process, which a thread could not do. Nothing listens
+beyond this machine unless ``--host`` says so.
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+import multiprocessing
+import queue
+import re
+import socket
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass
+from http import HTTPStatus
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+from . import __version__
+from .errors import InputError
+from .namespaces import PREFIXES
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_TIMEOUT = 10.0
+DEFAULT_MAX_ROWS = 10_000
+MAX_QUERY_BYTES = 1_000_000
+ENDPOINT_PATH = "/sparql"
+
+SOLUTION_TYPES = (  # first is the default
+    "application/sparql-results+json", "application/json", "application/sparql-results+xml",
+    "text/csv", "text/tab-separated-values",
+)
+GRAPH_TYPES = ("text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml")
+SECURITY_HEADERS = {
+    # the site loads nothing from elsewhere; the browser enforces it
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+                               "frame-ancestors 'none'; form-action 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+_UPDATE_WORDS = re.compile(r"\b(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    content_type: str
+    body: bytes
+
+    @classmethod
+    def error(cls, status: int, message: str) -> "Answer":
+        return cls(status, "text/plain; charset=utf-8", (message.rstrip() + "\n").encode("utf-8"))
+
+
+# --------------------------------------------------------------------------- content negotiation
+
+
+def negotiate(accept: str | None, offers: tuple) -> str | None:
+    """The offer the Accept header prefers (q-values, then specificity, then our order);
+    None when it accepts none of them."""
+    if not accept or not accept.strip():
+        return offers[0]
+    best, best_key = None, None
+    for position, part in enumerate(accept.split(",")):
+        fields = [f.strip() for f in part.split(";")]
+        media = fields[0].lower()
+        q = 1.0
+        for f in fields[1:]:
+            if f.lower().startswith("q="):
+                try:
+                    q = float(f[2:])
+                except ValueError:
+                    q = 0.0
+        if q <= 0 or not media:
+            continue
+        for rank, offer in enumerate(offers):
+            if media == offer:
+                specificity = 2
+            elif media == "*/*" or (media.endswith("/*") and offer.startswith(media[:-1])):
+                specificity = 0 if media == "*/*" else 1
+            else:
+                continue
+            key = (q, specificity, -rank, -position)
+            if best_key is None or key > best_key:
+                best, best_key = offer, key
+    return best
+
+
+# --------------------------------------------------------------------------- running one query
+
+
+def _xml_results(variables: list, rows: list, boolean: bool | None) -> bytes:
+    from xml.sax.saxutils import escape, quoteattr
+
+    out = ['<?xml version="1.0" encoding="utf-8"?>', '<sparql xmlns="http://www.w3.org/2005/sparql-results#">', "<head>"]
+    out += [f"<variable name={quoteattr(v)}/>" for v in variables]
+    out.append("</head>")
+    if boolean is not None:
+        out.append(f"<boolean>{'true' if boolean else 'false'}</boolean>")
+    else:
+        out.append("<results>")
+        for row in rows:
+            out.append("<result>")
+            for v, t in zip(variables, row):
+                if t is None:
+                    continue
+                if t.kind == "uri":
+                    value = f"<uri>{escape(t.value)}</uri>"
+                elif t.kind == "bnode":
+                    value = f"<bnode>{escape(t.value)}</bnode>"
+                elif t.lang:
+                    value = f"<literal xml:lang={quoteattr(t.lang)}>{escape(t.value)}</literal>"
+                elif t.datatype:
+                    value = f"<literal datatype={quoteattr(t.datatype)}>{escape(t.value)}</literal>"
+                else:
+                    value = f"<literal>{escape(t.value)}</literal>"
+                out.append(f"<binding name={quoteattr(v)}>{value}</binding>")
+            out.append("</result>")
+        out.append("</results>")
+    out.append("</sparql>")
+    return ("\n".join(out) + "\n").encode("utf-8")
+
+
+def _solutions(media: str, variables: list, rows: list, boolean: bool | None) -> Answer:
+    from .results import Result, render
+
+    if media == "application/sparql-results+xml":
+        return Answer(200, media + "; charset=utf-8", _xml_results(variables, rows, boolean))
+    fmt = {"text/csv": "csv", "text/tab-separated-values": "tsv"}.get(media, "json")
+    text = render(Result(variables, rows, boolean), fmt)
+    return Answer(200, media + "; charset=utf-8", text.encode("utf-8"))
+
+
+def execute(store, text: str, accept: str | None, max_rows: int) -> Answer:
+    """Run one read-only query on a pyoxigraph store and serialise the answer."""
+    import pyoxigraph as ox
+
+    from .queries import _strip_comments, uses_service
+    from .store import ox_to_term
+
+    if uses_service(text):
+        return Answer.error(400, "SERVICE is refused: this endpoint never reaches the network")
+    try:
+        answer = store.query(text, prefixes=PREFIXES)
+    except SyntaxError as e:
+        if _UPDATE_WORDS.search(_strip_comments(text)):
+            return Answer.error(403, "this endpoint is read-only: SPARQL updates are refused")
+        return Answer.error(400, f"SPARQL syntax error: {e}")
+    too_many = (f"the result has more than {max_rows} rows, this endpoint's limit: add a LIMIT "
+                "(or start etom-kg serve with a larger --max-rows)")
+    if isinstance(answer, ox.QueryBoolean):
+        media = negotiate(accept, SOLUTION_TYPES)
+        if media is None:
+            return Answer.error(406, "acceptable result types: " + ", ".join(SOLUTION_TYPES))
+        return _solutions(media, [], [], bool(answer))
+    if isinstance(answer, ox.QueryTriples):
+        media = negotiate(accept, GRAPH_TYPES)
+        if media is None:
+            return Answer.error(406, "acceptable result types: " + ", ".join(GRAPH_TYPES))
+        triples = []
+        for triple in answer:  # lazily: a huge result stops at the limit
+            triples.append(triple)
+            if len(triples) > max_rows:
+                return Answer.error(400, too_many.replace("rows", "triples"))
+        fmt = {"text/turtle": ox.RdfFormat.TURTLE, "application/n-triples": ox.RdfFormat.N_TRIPLES,
+               "application/ld+json": ox.RdfFormat.JSON_LD, "application/rdf+xml": ox.RdfFormat.RDF_XML}[media]
+        prefixes = PREFIXES if fmt == ox.RdfFormat.TURTLE else None
+        return Answer(200, media + "; charset=utf-8", ox.serialize(triples, format=fmt, prefixes=prefixes))
+    media = negotiate(accept, SOLUTION_TYPES)
+    if media is None:
+        return Answer.error(406, "acceptable result types: " + ", ".join(SOLUTION_TYPES))
+    variables = [v.value for v in answer.variables]
+    rows = []
+    for solution in answer:
+        rows.append(tuple(ox_to_term(solution[v]) for v in variables))
+        if len(rows) > max_rows:
+            return Answer.error(400, too_many)
+    return _solutions(media, variables, rows, None)
+
+
+# --------------------------------------------------------------------------- worker processes
+
+
+def _worker_main(conn, data_path: str, max_rows: int) -> None:  # pragma: no cover - runs in a child
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    store.load(path=data_path, format=ox.RdfFormat.N_TRIPLES)
+    conn.send("ready")
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        text, accept = message
+        try:
+            answer = execute(store, text, accept, max_rows)
+        except Exception as e:  # an engine failure must not kill the worker silently
+            answer = Answer.error(500, f"the query failed: {e}")
+        conn.send(answer)
+
+
+class _Worker:
+    def __init__(self, context, data_path: str, max_rows: int):
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=_worker_main, args=(child, data_path, max_rows), daemon=True)
+        self.process.start()
+        child.close()
+        self.ready = False
+
+    def stop(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(5)
+        self.conn.close()
+
+
+class QueryRunner:
+    """Runs queries with a time limit in a small pool of worker processes."""
+
+    def __init__(self, backend, *, timeout: float = DEFAULT_TIMEOUT, max_rows: int = DEFAULT_MAX_ROWS, workers: int = 2):
+        import pyoxigraph as ox
+
+        self.timeout = timeout
+        self.max_rows = max_rows
+        self._tmp = tempfile.TemporaryDirectory(prefix="etom-kg-serve-")
+        self._data = str(Path(self._tmp.name) / "graph.nt")
+        backend.store.dump(self._data, format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+        # spawn: a fork of a threaded server could inherit a held lock
+        self._context = multiprocessing.get_context("spawn")
+        self._idle: queue.Queue = queue.Queue()
+        for _ in range(workers):
+            self._idle.put(None)  # started on first use
+        self._all: list[_Worker] = []
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def _start(self) -> _Worker:
+        worker = _Worker(self._context, self._data, self.max_rows)
+        with self._lock:
+            self._all.append(worker)
+        return worker
+
+    def run(self, text: str, accept: str | None) -> Answer:
+        try:
+            worker = self._idle.get(timeout=self.timeout)
+        except queue.Empty:
+            return Answer.error(503, "the endpoint is busy; try again")
+        try:
+            if worker is None or not worker.process.is_alive():
+                worker = self._start()
+            if not worker.ready:
+                # loading the graph is not the query's time; allow it generously
+                if not worker.conn.poll(max(60.0, self.timeout)) or worker.conn.recv() != "ready":
+                    raise OSError("the query worker did not start")
+                worker.ready = True
+            worker.conn.send((text, accept))
+            if worker.conn.poll(self.timeout):
+                return worker.conn.recv()
+            worker.stop()
+            worker = None
+            return Answer.error(503, f"the query ran longer than {self.timeout:g} s, this endpoint's limit, and was stopped")
+        except (OSError, EOFError) as e:
+            if worker is not None:
+                worker.stop()
+            worker = None
+            return Answer.error(500, f"the query worker failed: {e}")
+        finally:
+            self._idle.put(worker)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        with self._lock:
+            workers, self._all = self._all, []
+        for w in workers:
+            try:
+                w.conn.send(None)
+            except OSError:
+                pass
+            w.process.join(2)
+            w.stop()
+        self._tmp.cleanup()
+
+
+# --------------------------------------------------------------------------- HTTP
+
+
+class SiteHandler(SimpleHTTPRequestHandler):
+    server_version = f"etom-kg/{__version__}"
+    extensions_map = {
+        **SimpleHTTPRequestHandler.extensions_map,
+        ".ttl": "text/turtle; charset=utf-8",
+        ".jsonld": "application/ld+json",
+        ".js": "text/javascript; charset=utf-8",
+        ".css": "text/css; charset=utf-8",
+        ".html": "text/html; charset=utf-8",
+        ".svg": "image/svg+xml",
+    }
+
+    def end_headers(self) -> None:
+        for name, value in SECURITY_HEADERS.items():
+            self.send_header(name, value)
+        super().end_headers()
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 - the base class's name
+        if not getattr(self.server, "quiet", False):
+            super().log_message(format, *args)
+
+    # ---- SPARQL protocol
+
+    def _is_endpoint(self) -> bool:
+        return urlsplit(self.path).path == ENDPOINT_PATH
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        if not self._is_endpoint():
+            return super().do_GET()
+        params = parse_qs(urlsplit(self.path).query, keep_blank_values=True)
+        self._protocol(params)
+
+    def do_POST(self) -> None:  # noqa: N802
+        if not self._is_endpoint():
+            return self._reply(Answer.error(405, "only /sparql accepts POST"), allow="GET, HEAD")
+        length = self.headers.get("Content-Length")
+        if length is None or not length.isdigit():
+            return self._reply(Answer.error(411, "a POST needs a Content-Length"))
+        if int(length) > MAX_QUERY_BYTES:
+            return self._reply(Answer.error(413, f"the request is larger than {MAX_QUERY_BYTES} bytes"))
+        raw = self.rfile.read(int(length))
+        media = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        try:
+            body = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return self._reply(Answer.error(400, "the request body is not UTF-8"))
+        if media == "application/sparql-update":
+            return self._reply(Answer.error(403, "this endpoint is read-only: SPARQL updates are refused"))
+        if media == "application/sparql-query":
+            params = parse_qs(urlsplit(self.path).query, keep_blank_values=True)
+            if "query" in params:
+                return self._reply(Answer.error(400, "give the query either in the body or as ?query=, not both"))
+            params["query"] = [body]
+            return self._protocol(params)
+        if media == "application/x-www-form-urlencoded":
+            return self._protocol(parse_qs(body, keep_blank_values=True))
+        return self._reply(Answer.error(
+            415, "POST the query as application/x-www-form-urlencoded (query=...) or application/sparql-query"))
+
+    def _protocol(self, params: dict) -> None:
+        if "update" in params:
+            return self._reply(Answer.error(403, "this endpoint is read-only: SPARQL updates are refused"))
+        if "default-graph-uri" in params or "named-graph-uri" in params:
+            return self._reply(Answer.error(400, "this endpoint has one default graph; default-graph-uri and named-graph-uri are not supported"))
+        queries = params.get("query", [])
+        if len(queries) != 1 or not queries[0].strip():
+            return self._reply(Answer.error(400, "pass exactly one SPARQL query as the 'query' parameter (or open /sparql.html)"))
+        self._reply(self.server.runner.run(queries[0], self.headers.get("Accept")))
+
+    def _reply(self, answer: Answer, **extra_headers) -> None:
+        self.send_response(answer.status)
+        self.send_header("Content-Type", answer.content_type)
+        self.send_header("Content-Length", str(len(answer.body)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("Vary", "Accept")
+        for name, value in extra_headers.items():
+            self.send_header(name.replace("_", "-").title(), value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(answer.body)
+
+
+class EtomKgServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address, handler, runner: QueryRunner, quiet: bool):
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
+        self.runner = runner
+        self.quiet = quiet
+        super().__init__(address, handler)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{port}/"
+
+    def close(self) -> None:
+        self.server_close()
+        self.runner.close()
+
+
+def make_server(site_dir: str | Path, backend, *, host: str = DEFAULT_HOST, port: int = 0,
+                timeout: float = DEFAULT_TIMEOUT, max_rows: int = DEFAULT_MAX_ROWS,
+                quiet: bool = False, workers: int = 2) -> EtomKgServer:
+    """A server for ``site_dir`` and /sparql over ``backend``; call ``serve_forever()``,
+    then ``shutdown()`` and ``close()``. Port 0 picks a free port (see ``.url``)."""
+    site = Path(site_dir)
+    if not (site / "index.html").is_file():
+        raise InputError(f"{site}: no index.html here; write a site with 'etom-kg site -o {site}' first")
+    runner = QueryRunner(backend, timeout=timeout, max_rows=max_rows, workers=workers)
+    handler = functools.partial(SiteHandler, directory=str(site))
+    try:
+        return EtomKgServer((host, port), handler, runner, quiet)
+    except OSError as e:
+        runner.close()
+        raise InputError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def serve(*, host: str = DEFAULT_HOST, port: int = 8000, links=None, site_dir=None,
+          timeout: float = DEFAULT_TIMEOUT, max_rows: int = DEFAULT_MAX_ROWS,
+          include_deprecated: bool = False, out=None) -> int:
+    """``etom-kg serve``: build the site (unless ``site_dir``), then serve until Ctrl-C."""
+    from .site import build_site
+    from .site.links import graph_with_links
+
+    out = out or sys.stderr
+    backend = graph_with_links(links)
+    with tempfile.TemporaryDirectory(prefix="etom-kg-site-") as tmp:
+        if site_dir is None:
+            site_dir = Path(tmp) / "site"
+            build_site(site_dir, links=links, include_deprecated=include_deprecated, backend=backend)
+        server = make_server(site_dir, backend, host=host, port=port, timeout=timeout, max_rows=max_rows)
+        out.write(f"etom-kg: serving the Operations map at {server.url} and a read-only SPARQL endpoint at "
+                  f"{server.url}{ENDPOINT_PATH.lstrip('/')} (Ctrl-C stops)\n")
+        if not _is_loopback(host):
+            out.write(f"etom-kg: warning: bound to {host}, so other machines can reach this server\n")
+        out.flush()
+        restore = _stop_on_sigterm()
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            out.write("etom-kg: stopped\n")
+        finally:
+            server.close()
+            restore()
+    return 0
+
+
+def _stop_on_sigterm():
+    """Let ``kill`` stop the server like Ctrl-C does, so temporary files are removed."""
+    import signal
+
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    return lambda: signal.signal(signal.SIGTERM, previous)

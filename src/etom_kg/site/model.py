@@ -1,0 +1,319 @@
+"""What the site shows, read from the graph with the stored competency queries.
+
+Every fact on a page comes from a query in ``queries/cq`` run through
+:func:`etom_kg.api.run_stored`; nothing here knows a process by name.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..api import run_stored
+from ..namespaces import PROC
+from ..queries import catalog
+
+LANGS = ("en", "es")
+
+# The order of the vertical groupings on the eTOM Operations poster, left to right. It is
+# presentation, not a fact of the graph (the verticals have no classic id to sort by);
+# a vertical the graph adds later goes after these, by English label.
+POSTER_COLUMNS = tuple(
+    PROC + name
+    for name in ("OperationsSupportAndReadiness", "Fulfillment", "Assurance", "BillingAndRevenueManagement")
+)
+
+_SAFE_SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+
+
+def slug(iri: str) -> str:
+    """A stable file name for a process page: the local name of a proc: IRI."""
+    if iri.startswith(PROC) and _SAFE_SLUG.match(iri[len(PROC):]):
+        return iri[len(PROC):]
+    import hashlib
+
+    return "p-" + hashlib.sha256(iri.encode("utf-8")).hexdigest()[:16]
+
+
+def id_key(classic_id: str) -> tuple:
+    """Sort key for classic ids: 1.1.1.10 after 1.1.1.9, processes without an id last."""
+    if not classic_id:
+        return (1,)
+    return (0, *(int(part) if part.isdigit() else part for part in classic_id.split(".")))
+
+
+@dataclass(frozen=True)
+class Text:
+    """A bilingual text; ``es`` falls back to ``en`` when the graph has no Spanish."""
+
+    en: str
+    es: str
+
+    def get(self, lang: str) -> str:
+        return self.es if lang == "es" else self.en
+
+
+@dataclass(frozen=True)
+class Ref:
+    """Something a page links to or names: an IRI with its labels."""
+
+    iri: str
+    label: Text
+
+
+@dataclass(frozen=True)
+class Responsibility:
+    iri: str
+    label: Text
+    asserted: bool
+
+
+@dataclass(frozen=True)
+class ApplicationLink:
+    iri: str
+    label: str
+    relation: str  # realizes | serves | supports | contributes
+
+
+@dataclass
+class Process:
+    iri: str
+    slug: str
+    classic_id: str
+    r16_id: str
+    level: int
+    label: Text
+    definition: Text | None
+    parent: str | None
+    deprecated: bool
+    replaced_by: list = field(default_factory=list)
+    alt_labels: dict = field(default_factory=dict)
+    lineage_note: str = ""
+    inferred: bool = False
+    project_translation: bool = False
+    sources: list = field(default_factory=list)
+    later_names: list = field(default_factory=list)
+    lineage_statuses: list = field(default_factory=list)
+    kind: str = "process"  # process | vertical | horizontal | area
+    verticals: list = field(default_factory=list)
+    children: list = field(default_factory=list)
+    responsibilities: list = field(default_factory=list)
+    supports: list = field(default_factory=list)
+    supported_by: list = field(default_factory=list)
+    invokes: list = field(default_factory=list)
+    invoked_by: list = field(default_factory=list)
+    reaches: list = field(default_factory=list)  # invoked through a chain, not directly
+    reached_from: list = field(default_factory=list)
+    channels: list = field(default_factory=list)
+    applications: list = field(default_factory=list)
+
+    @property
+    def sort_key(self) -> tuple:
+        return (self.level, id_key(self.classic_id), self.label.en)
+
+
+@dataclass(frozen=True)
+class MatrixEntry:
+    """A Level-2 process on the Operations map: its row and the columns it spans."""
+
+    process: str
+    horizontal: str
+    verticals: tuple
+
+
+@dataclass(frozen=True)
+class OntologyTerm:
+    iri: str
+    kind: str
+    label: Text
+    definition: Text | None
+    parents: tuple
+    domains: tuple
+    ranges: tuple
+    inverse: str
+    transitive: bool
+
+
+@dataclass(frozen=True)
+class Topic:
+    iri: str
+    label: Text
+    broader: str
+    processes: int
+
+
+@dataclass
+class SiteModel:
+    processes: dict  # iri -> Process, every process of the graph (deprecated ones too)
+    verticals: list  # iris, poster order
+    horizontals: list  # iris, classic-id order
+    area: str | None  # the Level-0 process the groupings belong to (Operations)
+    matrix: list  # MatrixEntry, deprecated processes only when asked for
+    topic_index: dict  # normalised topic -> sorted process iris
+    topic_names: dict  # normalised topic -> one of its names, for display
+    topics: list  # Topic
+    ontology_terms: list  # OntologyTerm
+    has_applications: bool
+    include_deprecated: bool
+
+    def process(self, iri: str) -> Process:
+        return self.processes[iri]
+
+    def ordered(self, iris) -> list:
+        """Processes for ``iris`` that the graph knows, in level / classic-id order."""
+        return sorted((self.processes[i] for i in set(iris) if i in self.processes), key=lambda p: p.sort_key)
+
+    def visible(self, iris) -> list:
+        return [p for p in self.ordered(iris) if self.include_deprecated or not p.deprecated]
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _records(backend, name: str, **params) -> list[dict]:
+    return run_stored(catalog("cq").get(name), backend, params).records()
+
+
+def _text(en: str, es: str) -> Text:
+    return Text(en, es or en)
+
+
+def _split(value: str, sep: str) -> list:
+    return sorted({v for v in value.split(sep) if v.strip()}) if value else []
+
+
+def collect(backend, asserted, *, include_deprecated: bool = False, applications: bool = False) -> SiteModel:
+    """Run the stored queries the site needs over ``backend`` (the reasoned graph) and
+    ``asserted`` (the same graph without entailments, for the ontology reference)."""
+    processes: dict[str, Process] = {}
+    for r in _records(backend, "process-details", include_deprecated=True):
+        definition = _text(r["definition_en"], r["definition_es"]) if r["definition_en"] else None
+        processes[r["process"]] = Process(
+            iri=r["process"], slug=slug(r["process"]), classic_id=r["id"], r16_id=r["r16_id"],
+            level=int(r["level"]), label=_text(r["label_en"], r["label_es"]), definition=definition,
+            parent=r["parent"] or None, deprecated=bool(r["deprecated"]),
+            replaced_by=_split(r["replaced_by"], " "),
+            alt_labels={"en": _split(r["alt_labels_en"], "\n"), "es": _split(r["alt_labels_es"], "\n")},
+            lineage_note=r["lineage_note"], inferred=bool(r["inferred"]),
+            project_translation=bool(r["project_translation"]), sources=_split(r["sources"], " "),
+        )
+
+    verticals, horizontals, area = _groupings(backend, processes)
+    _add_hierarchy(backend, processes, include_deprecated)
+    _add_relations(backend, processes, include_deprecated)
+    matrix = _matrix(backend, processes, include_deprecated, verticals)
+
+    topic_index: dict[str, list] = {}
+    topic_names: dict[str, str] = {}
+    for r in _records(backend, "topic-index", include_deprecated=include_deprecated):
+        topic_index.setdefault(r["key"], []).append(r["process"])
+        topic_names[r["key"]] = min(topic_names.get(r["key"], r["topic_name"]), r["topic_name"])
+    topics = [
+        Topic(r["responsibility"], _text(r["label_en"], r["label_es"]), r["broader"], int(r["processes"]))
+        for r in _records(backend, "topics")
+    ]
+    terms = [
+        OntologyTerm(
+            iri=r["term"], kind=r["kind"], label=_text(r["label_en"] or _local(r["term"]), r["label_es"]),
+            definition=_text(r["definition_en"], r["definition_es"]) if r["definition_en"] else None,
+            parents=tuple(_split(r["parents"], " ")), domains=tuple(_split(r["domains"], " ")),
+            ranges=tuple(_split(r["ranges"], " ")), inverse=r["inverse"], transitive=bool(r["transitive"]),
+        )
+        for r in _records(asserted, "ontology-terms")
+    ]
+    if applications:
+        for r in _records(backend, "process-applications"):
+            if r["process"] in processes:
+                processes[r["process"]].applications.append(
+                    ApplicationLink(r["application"], r["application_label"], r["relation"])
+                )
+    return SiteModel(
+        processes=processes, verticals=verticals, horizontals=horizontals, area=area, matrix=matrix,
+        topic_index={k: sorted(set(v)) for k, v in sorted(topic_index.items())},
+        topic_names=dict(sorted(topic_names.items())), topics=topics,
+        ontology_terms=terms, has_applications=applications, include_deprecated=include_deprecated,
+    )
+
+
+def _local(iri: str) -> str:
+    return re.split(r"[#/]", iri)[-1]
+
+
+def _groupings(backend, processes: dict) -> tuple[list, list, str | None]:
+    verticals, horizontals = [], []
+    for r in _records(backend, "groupings"):
+        p = processes.get(r["grouping"])
+        if p is None:
+            continue
+        if r["kind"] == "vertical":
+            p.kind = "vertical"
+            verticals.append(p)
+        else:
+            p.kind = "horizontal"
+            horizontals.append(p)
+    known = {iri: i for i, iri in enumerate(POSTER_COLUMNS)}
+    verticals.sort(key=lambda p: (known.get(p.iri, len(known)), p.label.en))
+    horizontals.sort(key=lambda p: p.sort_key)
+    parents = {p.parent for p in verticals + horizontals if p.parent}
+    for iri in parents:
+        processes[iri].kind = "area"
+    area = sorted(parents)[0] if len(parents) == 1 else None
+    return [p.iri for p in verticals], [p.iri for p in horizontals], area
+
+
+def _add_hierarchy(backend, processes: dict, include_deprecated: bool) -> None:
+    order = {iri: i for i, iri in enumerate(POSTER_COLUMNS)}
+    for p in processes.values():
+        p.children = [r["child"] for r in _records(backend, "children", process=p.iri, include_deprecated=include_deprecated)]
+        p.verticals = sorted(
+            (r["vertical"] for r in _records(backend, "verticals-of-process", process=p.iri)),
+            key=lambda v: (order.get(v, len(order)), v),
+        )
+        p.responsibilities = [
+            Responsibility(r["responsibility"], _text(r["label_en"], r["label_es"]), bool(r["asserted"]))
+            for r in _records(backend, "responsibilities-of-process", process=p.iri)
+        ]
+
+
+def _add_relations(backend, processes: dict, include_deprecated: bool) -> None:
+    def add(attr: str, owner: str, other: str) -> None:
+        if owner in processes and other not in getattr(processes[owner], attr):
+            getattr(processes[owner], attr).append(other)
+
+    for r in _records(backend, "supports", include_deprecated=include_deprecated):
+        add("supports", r["supporter"], r["supported"])
+        add("supported_by", r["supported"], r["supporter"])
+    for r in _records(backend, "invocations", include_deprecated=include_deprecated):
+        if r["direct"]:
+            add("invokes", r["caller"], r["callee"])
+            add("invoked_by", r["callee"], r["caller"])
+        else:
+            add("reaches", r["caller"], r["callee"])
+            add("reached_from", r["callee"], r["caller"])
+    for r in _records(backend, "channels"):
+        if r["process"] in processes:
+            processes[r["process"]].channels.append(Ref(r["channel"], _text(r["channel_en"], r["channel_es"])))
+    for r in _records(backend, "lineage"):
+        p = processes.get(r["process"])
+        if p is None:
+            continue
+        if r["later_name"] and r["later_name"] not in p.later_names:
+            p.later_names.append(r["later_name"])
+        if r["status"] and r["status"] not in p.lineage_statuses:
+            p.lineage_statuses.append(r["status"])
+
+
+def _matrix(backend, processes: dict, include_deprecated: bool, verticals: list) -> list:
+    rows: dict[tuple, set] = {}
+    for r in _records(backend, "matrix", include_deprecated=include_deprecated):
+        cols = rows.setdefault((r["process"], r["horizontal"]), set())
+        if r["vertical"]:
+            cols.add(r["vertical"])
+    column = {v: i for i, v in enumerate(verticals)}
+    entries = [
+        MatrixEntry(proc, horizontal, tuple(sorted((v for v in cols if v in column), key=column.get)))
+        for (proc, horizontal), cols in rows.items()
+        if proc in processes
+    ]
+    return sorted(entries, key=lambda e: processes[e.process].sort_key)
+

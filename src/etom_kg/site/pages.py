@@ -1,0 +1,457 @@
+"""The HTML of each page. Layout and facts come from the model; words of the interface
+come from ``assets/strings.json`` (English and Spanish side by side)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from string import Template
+
+from ..namespaces import PREFIXES
+from ..results import shorten
+from .html import bi, el, esc, external, link, void
+from .layout import Band, Cell
+from .model import Process, SiteModel, Text
+
+PROCESS_DIR = "process"
+
+
+@dataclass(frozen=True)
+class Context:
+    model: SiteModel
+    strings: dict  # key -> Text
+    template: Template
+    version: str
+
+    def ui(self, key: str, tag: str = "span") -> str:
+        return bi(self.strings[key], tag)
+
+    def text(self, key: str) -> Text:
+        return self.strings[key]
+
+
+def load_strings(raw: dict) -> dict:
+    return {key: Text(value["en"], value["es"]) for key, value in raw.items()}
+
+
+def page_url(p: Process, root: str) -> str:
+    return f"{root}{PROCESS_DIR}/{p.slug}.html"
+
+
+def _id(classic_id: str) -> str:
+    return el("span", esc(classic_id), {"class": "pid"}) if classic_id else ""
+
+
+def process_link(ctx: Context, p: Process, root: str, *, with_id: bool = True) -> str:
+    content = (_id(p.classic_id) + " " if with_id and p.classic_id else "") + bi(p.label)
+    cls = "proc-link deprecated" if p.deprecated else "proc-link"
+    return link(page_url(p, root), content, {"class": cls, "data-process": p.slug})
+
+
+def render(ctx: Context, *, page: str, title: Text, body: str, root: str) -> str:
+    nav = "".join(
+        link(f"{root}{href}", ctx.ui(key), {"class": "current" if page == name else None})
+        for name, href, key in (
+            ("map", "index.html", "nav_map"),
+            ("processes", "processes.html", "nav_processes"),
+            ("ontology", "ontology.html", "nav_ontology"),
+            ("sparql", "sparql.html", "nav_sparql"),
+        )
+    )
+    brand = ctx.text("site_title")
+    full = Text(f"{title.en} · {brand.en}" if title.en != brand.en else brand.en,
+                f"{title.es} · {brand.es}" if title.es != brand.es else brand.es)
+    footer = el("p", ctx.ui("footer")) + el(
+        "p", ctx.ui("generated_by") + " " + el("code", esc(f"etom-kg {ctx.version}")), {"class": "generator"}
+    )
+    return ctx.template.substitute(
+        title=esc(full.en), title_en=esc(full.en), title_es=esc(full.es), page=esc(page), root=esc(root),
+        version=esc(ctx.version), skip=ctx.ui("skip"), brand=bi(brand), nav=nav, body=body, footer=footer,
+    )
+
+
+# --------------------------------------------------------------------------- the map
+
+
+def _box(ctx: Context, cell: Cell, root: str) -> str:
+    m = ctx.model
+    b = cell.box
+    p = m.process(b.process)
+    cls = ["box"]
+    attributes = {
+        "href": page_url(p, root),
+        "data-process": p.slug,
+        "data-columns": f"{b.start}-{b.start + b.span - 1}",
+    }
+    extra = ""
+    if b.unassigned:
+        cls.append("unassigned")
+        extra = el("span", ctx.ui("unassigned"), {"class": "note"})
+    if p.deprecated:
+        cls.append("deprecated")
+    if m.has_applications:
+        count = len({a.iri for a in p.applications})
+        cls.append(f"cov-{min(count, 3)}")
+        attributes["data-applications"] = str(count)
+        noun = ctx.ui("application_one" if count == 1 else "applications_count")
+        extra += el("span", f"{count} {noun}", {"class": "badge"})
+    attributes["class"] = " ".join(cls)
+    content = _id(p.classic_id) + el("span", bi(p.label), {"class": "name"}) + extra
+    return el("td", link(attributes.pop("href"), content, attributes), {"colspan": str(cell.colspan) if cell.colspan > 1 else None})
+
+
+def _band(ctx: Context, band: Band, root: str) -> str:
+    h = ctx.model.process(band.horizontal)
+    rows = []
+    for i, cells in enumerate(band.rows):
+        head = ""
+        if i == 0:
+            head = el(
+                "th",
+                link(page_url(h, root), _id(h.classic_id) + el("span", bi(h.label), {"class": "name"}),
+                     {"class": "grouping-link", "data-process": h.slug}),
+                {"scope": "rowgroup", "rowspan": str(len(band.rows)), "class": "horizontal"},
+            )
+        tds = "".join(_box(ctx, c, root) if c.box else el("td", "", {"class": "empty"}) for c in cells)
+        rows.append(el("tr", head + tds))
+    return el("tbody", "".join(rows), {"class": "band", "data-horizontal": h.slug})
+
+
+def _legend(ctx: Context) -> str:
+    items = "".join(
+        el("li", el("span", "", {"class": f"swatch cov-{n}"}) + ctx.ui(key))
+        for n, key in ((0, "legend_none"), (1, "legend_one"), (2, "legend_two"), (3, "legend_many"))
+    )
+    return el(
+        "section",
+        el("h2", ctx.ui("legend_title")) + el("ul", items) + el("p", ctx.ui("legend_note"), {"class": "hint"}),
+        {"class": "legend", "aria-label": ctx.text("legend_title").en},
+    )
+
+
+def topic_data(ctx: Context, root: str) -> dict:
+    """What the search box needs, computed at build time (see the topic-index query)."""
+    m = ctx.model
+    processes = {}
+    for p in sorted(m.processes.values(), key=lambda p: p.sort_key):
+        ancestors, parent = [], p.parent
+        while parent in m.processes and len(ancestors) < 10:
+            ancestors.append(m.processes[parent].slug)
+            parent = m.processes[parent].parent
+        processes[p.slug] = {"id": p.classic_id, "level": p.level, "en": p.label.en, "es": p.label.es,
+                             "href": page_url(p, root), "ancestors": ancestors}
+    ui_keys = ("search_found", "search_none", "search_suggest")
+    return {
+        "topics": {key: [p.slug for p in m.ordered(iris)] for key, iris in m.topic_index.items()},
+        "names": m.topic_names,
+        "processes": processes,
+        "ui": {k: {"en": ctx.text(k).en, "es": ctx.text(k).es} for k in ui_keys},
+    }
+
+
+def _json_script(element_id: str, data: dict) -> str:
+    # <, > and & only occur inside JSON strings, where \u escapes mean the same: the
+    # script element can then neither close early nor break an XML reading of the page.
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    for char, escaped in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e")):
+        text = text.replace(char, escaped)
+    return el("script", text, {"type": "application/json", "id": element_id})
+
+
+def index_page(ctx: Context, grid: list[Band]) -> str:
+    m = ctx.model
+    root = ""
+    area = m.process(m.area) if m.area else None
+    heading = (_id(area.classic_id) + " " + bi(area.label)) if area else ctx.ui("site_title")
+    search = el(
+        "form",
+        el("label", ctx.ui("search_label"), {"for": "topic"})
+        + el(
+            "div",
+            void("input", {
+                "id": "topic", "name": "topic", "type": "search", "list": "topic-names", "autocomplete": "off",
+                "placeholder": ctx.text("search_placeholder").en,
+                "data-placeholder-en": ctx.text("search_placeholder").en,
+                "data-placeholder-es": ctx.text("search_placeholder").es,
+            })
+            + el("button", ctx.ui("search_button"), {"type": "submit"})
+            + el("button", ctx.ui("clear_button"), {"type": "reset"}),
+            {"class": "search-row"},
+        )
+        + el("p", ctx.ui("search_hint"), {"class": "hint"}),
+        {"class": "topic-search", "role": "search", "action": "#"},
+    )
+    datalist = el("datalist", "".join(
+        void("option", {"value": name}) for name in sorted(set(m.topic_names.values()))
+    ), {"id": "topic-names"})
+    status = el("div", "", {"id": "search-status", "class": "search-status", "aria-live": "polite"})
+    intro = el("header", el("h1", heading) + el("p", ctx.ui("map_intro"), {"class": "lead"}), {"class": "map-head"})
+    cols = void("col", {"class": "rowhead"}) + "".join(void("col", {"class": f"vcol v{i}"}) for i, _ in enumerate(m.verticals))
+    thead = el("tr", el("th", ctx.ui("corner"), {"class": "corner", "scope": "col"}) + "".join(
+        el("th", link(page_url(m.process(v), root), el("span", bi(m.process(v).label), {"class": "name"}),
+                      {"class": "grouping-link", "data-process": m.process(v).slug}),
+           {"scope": "col", "class": f"vertical v{i}", "data-vertical": m.process(v).slug})
+        for i, v in enumerate(m.verticals)
+    ))
+    table = el(
+        "table",
+        el("caption", ctx.ui("map_caption")) + el("colgroup", cols) + el("thead", thead)
+        + "".join(_band(ctx, b, root) for b in grid),
+        {"class": "poster" + (" heat" if m.has_applications else ""), "id": "map"},
+    )
+    others = [p for p in m.ordered(i for i, p in m.processes.items() if p.level == 0 and i != m.area)]
+    other_areas = el("p", ctx.ui("other_areas") + " " + ", ".join(process_link(ctx, p, root) for p in others),
+                     {"class": "other-areas"}) if others else ""
+    legend = _legend(ctx) if m.has_applications else ""
+    results = el("details", el("summary", ctx.ui("search_list")) + el("ol", ""),
+                 {"id": "search-results", "class": "search-results", "hidden": True})
+    body = (intro + el("div", search + datalist + el("div", status + results, {"class": "found"}), {"class": "tools"})
+            + legend + el("div", table, {"class": "map-scroll"}) + other_areas
+            + _json_script("topic-index", topic_data(ctx, "")))
+    return render(ctx, page="map", title=ctx.text("site_title"), body=body, root=root)
+
+
+# --------------------------------------------------------------------------- process pages
+
+
+def _section(ctx: Context, section_id: str, title_key: str, content: str) -> str:
+    return el("section", el("h2", ctx.ui(title_key)) + content, {"id": section_id})
+
+
+def _link_list(ctx: Context, processes: list[Process], root: str) -> str:
+    return el("ul", "".join(el("li", process_link(ctx, p, root)) for p in processes), {"class": "links"})
+
+
+def _tree(ctx: Context, p: Process, root: str, depth: int = 0) -> str:
+    """Children down to Level 3 (the depth the graph describes)."""
+    children = [c for c in ctx.model.visible(p.children) if c.level <= 3]
+    if not children or depth > 4:
+        return ""
+    items = "".join(el("li", process_link(ctx, c, root) + _tree(ctx, c, root, depth + 1)) for c in children)
+    return el("ul", items, {"class": "tree" if depth == 0 else None})
+
+
+def _breadcrumb(ctx: Context, p: Process, root: str) -> str:
+    chain, parent = [], p.parent
+    while parent in ctx.model.processes and len(chain) < 10:
+        chain.append(ctx.model.process(parent))
+        parent = chain[-1].parent
+    if not chain:
+        return ""
+    items = "".join(el("li", process_link(ctx, a, root)) for a in reversed(chain))
+    return el("nav", el("ol", items), {"class": "breadcrumb", "aria-label": "breadcrumb"})
+
+
+def _facts(ctx: Context, p: Process, root: str) -> str:
+    m = ctx.model
+    rows = []
+
+    def row(key: str, value: str) -> None:
+        rows.append(el("dt", ctx.ui(key)) + el("dd", value))
+
+    if p.classic_id:
+        row("classic_id", el("code", esc(p.classic_id)))
+    if p.r16_id:
+        row("r16_id", el("code", esc(p.r16_id)))
+    row("level", esc(str(p.level)) + " · " + ctx.ui(f"kind_{p.kind}"))
+    if p.parent in m.processes:
+        row("parent", process_link(ctx, m.process(p.parent), root))
+    if p.kind == "process":
+        verticals = ", ".join(process_link(ctx, m.process(v), root) for v in p.verticals if v in m.processes)
+        row("verticals", verticals or ctx.ui("no_verticals"))
+    alt = {lang: ", ".join(p.alt_labels.get(lang, [])) for lang in ("en", "es")}
+    if alt["en"] and alt["es"]:
+        row("also_known_as", bi(Text(alt["en"], alt["es"])))
+    elif alt["en"] or alt["es"]:  # names in one language only are shown in both modes
+        lang = "en" if alt["en"] else "es"
+        row("also_known_as", el("span", esc(alt[lang]), {"lang": lang}))
+    if p.later_names:
+        row("later_names", el("span", esc("; ".join(p.later_names)), {"lang": "en"}))
+    if p.lineage_note or p.lineage_statuses:
+        note = "; ".join(p.lineage_statuses) + (" — " if p.lineage_statuses and p.lineage_note else "") + p.lineage_note
+        row("lineage", el("span", esc(note), {"lang": "en"}))
+    row("iri", el("code", esc(p.iri), {"class": "iri"}))
+    return el("dl", "".join(rows), {"class": "facts"})
+
+
+def _relations(ctx: Context, p: Process, root: str) -> str:
+    m = ctx.model
+    parts = []
+    for key in ("supports", "supported_by", "invokes", "invoked_by", "reaches", "reached_from"):
+        targets = m.visible(getattr(p, key))
+        if targets:
+            parts.append(el("h3", ctx.ui(key)) + _link_list(ctx, targets, root))
+    return "".join(parts) or el("p", ctx.ui("no_relations"), {"class": "none"})
+
+
+def _responsibilities(ctx: Context, p: Process) -> str:
+    if not p.responsibilities:
+        return el("p", ctx.ui("no_responsibilities"), {"class": "none"})
+    items = "".join(
+        el("li", bi(r.label) + ("" if r.asserted else " " + el("span", ctx.ui("inferred_responsibility"), {"class": "tag"})),
+           {"class": "asserted" if r.asserted else "broader", "data-responsibility": shorten(r.iri, PREFIXES)})
+        for r in p.responsibilities
+    )
+    return el("ul", items, {"class": "responsibilities"})
+
+
+def _applications(ctx: Context, p: Process) -> str:
+    if not p.applications:
+        return el("p", ctx.ui("no_applications"), {"class": "none uncovered"})
+    rows = "".join(
+        el("tr", el("td", esc(a.label)) + el("td", ctx.ui(f"rel_{a.relation}")) + el("td", el("code", esc(a.iri))),
+           {"data-application": a.iri, "data-relation": a.relation})
+        for a in sorted(p.applications, key=lambda a: (a.relation == "contributes", a.label, a.iri))
+    )
+    return el("table", el("tbody", rows), {"class": "applications"})
+
+
+def _vertical_members(ctx: Context, p: Process, root: str) -> str:
+    m = ctx.model
+    out = []
+    for h in m.horizontals:
+        members = m.ordered(e.process for e in m.matrix if e.horizontal == h and p.iri in e.verticals)
+        if members:
+            out.append(el("h3", process_link(ctx, m.process(h), root)) + _link_list(ctx, members, root))
+    return "".join(out)
+
+
+def process_page(ctx: Context, p: Process) -> str:
+    m = ctx.model
+    root = "../"
+    title = el("h1", _id(p.classic_id) + " " + bi(p.label))
+    notes = []
+    if p.deprecated:
+        replacements = ", ".join(process_link(ctx, r, root) for r in m.ordered(p.replaced_by))
+        notes.append(el("p", ctx.ui("deprecated") + (" " + ctx.ui("replaced_by") + ": " + replacements if replacements else ""),
+                        {"class": "banner deprecated", "role": "note"}))
+    if p.inferred:
+        notes.append(el("p", ctx.ui("inferred"), {"class": "banner", "role": "note"}))
+    definition = bi(p.definition, "p", "definition") if p.definition else el("p", ctx.ui("no_definition"), {"class": "none"})
+    if p.project_translation:
+        definition += el("p", ctx.ui("project_translation"), {"class": "hint"})
+    on_map = ""
+    if any(e.process == p.iri for e in m.matrix) or p.iri in m.verticals or p.iri in m.horizontals:
+        on_map = el("p", link(f"../index.html#process={p.slug}", ctx.ui("show_on_map"), {"class": "to-map"}))
+    sections = [_section(ctx, "about", "definition", definition + _facts(ctx, p, root) + on_map)]
+    if p.kind == "vertical":
+        sections.append(_section(ctx, "members", "in_vertical", _vertical_members(ctx, p, root)))
+    else:
+        tree = _tree(ctx, p, root)
+        sections.append(_section(ctx, "children", "children", tree or el("p", ctx.ui("no_children"), {"class": "none"})))
+    sections.append(_section(ctx, "responsibilities", "responsibilities", _responsibilities(ctx, p)))
+    sections.append(_section(ctx, "relations", "relations", _relations(ctx, p, root)))
+    if p.channels:
+        chans = "".join(el("li", bi(c.label)) for c in sorted(p.channels, key=lambda c: c.label.en))
+        sections.append(_section(ctx, "channels", "channels", el("ul", chans, {"class": "chips"})))
+    if m.has_applications:
+        sections.append(_section(ctx, "applications", "applications", _applications(ctx, p)))
+    downloads = el("p", ctx.ui("downloads_note"), {"class": "hint"}) + el("ul", "".join(
+        el("li", link(f"{p.slug}{ext}", esc(name), {"download": f"{p.slug}{ext}", "type": media, "class": f"download {cls}"}))
+        for name, ext, media, cls in (("Turtle", ".ttl", "text/turtle", "ttl"), ("JSON-LD", ".jsonld", "application/ld+json", "jsonld"))
+    ), {"class": "downloads"})
+    sections.append(_section(ctx, "download", "downloads", downloads))
+    if p.sources:
+        sections.append(_section(ctx, "sources", "sources", el("ul", "".join(el("li", external(s)) for s in p.sources), {"class": "sources"})))
+    body = el("article", _breadcrumb(ctx, p, root) + title + "".join(notes) + "".join(sections),
+              {"class": f"process-page kind-{p.kind}", "data-process": p.slug})
+    return render(ctx, page="process", title=p.label, body=body, root=root)
+
+
+# --------------------------------------------------------------------------- catalogue, ontology, SPARQL
+
+
+def catalogue_page(ctx: Context) -> str:
+    m = ctx.model
+    root = ""
+    rows = []
+    for p in sorted(m.processes.values(), key=lambda p: p.sort_key):
+        verticals = ", ".join(bi(m.process(v).label) for v in p.verticals if v in m.processes)
+        status = ctx.ui("status_deprecated") if p.deprecated else ""
+        rows.append(el("tr", el("td", el("code", esc(p.classic_id))) + el("td", el("code", esc(p.r16_id)))
+                       + el("td", esc(str(p.level))) + el("td", process_link(ctx, p, root, with_id=False))
+                       + el("td", verticals) + el("td", status),
+                       {"class": "deprecated" if p.deprecated else None, "data-process": p.slug}))
+    head = el("tr", "".join(el("th", ctx.ui(k), {"scope": "col"}) for k in
+                            ("classic_id", "r16_id", "level", "col_name", "verticals", "col_status")))
+    body = (el("h1", ctx.ui("catalogue_title")) + el("p", ctx.ui("catalogue_intro"), {"class": "lead"})
+            + el("table", el("thead", head) + el("tbody", "".join(rows)), {"class": "catalogue"}))
+    return render(ctx, page="processes", title=ctx.text("catalogue_title"), body=body, root=root)
+
+
+def _term_ref(ctx: Context, iri: str, local_terms: set) -> str:
+    short = shorten(iri, PREFIXES)
+    if iri in local_terms:
+        return link(f"#{iri.rsplit('#', 1)[-1]}", el("code", esc(short)))
+    return el("code", esc(short))
+
+
+def ontology_page(ctx: Context) -> str:
+    m = ctx.model
+    local_terms = {t.iri for t in m.ontology_terms}
+    sections = []
+    for kind in ("class", "object property", "datatype property", "annotation property"):
+        terms = sorted((t for t in m.ontology_terms if t.kind == kind), key=lambda t: t.iri)
+        if not terms:
+            continue
+        articles = []
+        for t in terms:
+            facts = []
+
+            def fact(key: str, iris) -> None:
+                if iris:
+                    facts.append(el("dt", ctx.ui(key)) + el("dd", ", ".join(_term_ref(ctx, i, local_terms) for i in iris)))
+
+            fact("subclass_of" if kind == "class" else "subproperty_of", t.parents)
+            fact("domain", t.domains)
+            fact("range", t.ranges)
+            fact("inverse", [t.inverse] if t.inverse else [])
+            if t.transitive:
+                facts.append(el("dt", ctx.ui("transitive")) + el("dd", "✓"))
+            local = t.iri.rsplit("#", 1)[-1]
+            articles.append(el(
+                "article",
+                el("h3", bi(t.label) + " " + el("code", esc(shorten(t.iri, PREFIXES)), {"class": "curie"}))
+                + (bi(t.definition, "p", "definition") if t.definition else "")
+                + (el("dl", "".join(facts), {"class": "facts"}) if facts else ""),
+                {"id": local, "class": "term", "data-term": shorten(t.iri, PREFIXES)},
+            ))
+        key = "kind_" + kind.replace(" ", "_")
+        sections.append(el("section", el("h2", ctx.ui(key)) + "".join(articles), {"id": key.removeprefix("kind_")}))
+    topic_rows = "".join(
+        el("tr", el("td", bi(t.label)) + el("td", el("code", esc(shorten(t.broader, PREFIXES))) if t.broader else "")
+           + el("td", esc(str(t.processes))), {"data-responsibility": shorten(t.iri, PREFIXES)})
+        for t in m.topics
+    )
+    topic_head = el("tr", "".join(el("th", ctx.ui(k), {"scope": "col"}) for k in ("col_name", "col_broader", "col_processes")))
+    sections.append(el("section", el("h2", ctx.ui("topics_title"))
+                       + el("table", el("thead", topic_head) + el("tbody", topic_rows), {"class": "topics"}), {"id": "topics"}))
+    body = el("h1", ctx.ui("ontology_title")) + el("p", ctx.ui("ontology_intro"), {"class": "lead"}) + "".join(sections)
+    return render(ctx, page="ontology", title=ctx.text("ontology_title"), body=body, root="")
+
+
+SPARQL_EXAMPLE = """PREFIX etom: <https://w3id.org/etom-kg/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+
+SELECT ?process ?label WHERE {
+  ?process etom:inVertical <https://w3id.org/etom-kg/process/Assurance> ;
+           a etom:Level2Process ;
+           rdfs:label ?label .
+  FILTER(lang(?label) = "en")
+}
+ORDER BY ?label
+"""
+
+
+def sparql_page(ctx: Context) -> str:
+    form = el(
+        "form",
+        el("label", ctx.ui("sparql_title"), {"for": "sparql-query", "class": "visually-hidden"})
+        + el("textarea", esc(SPARQL_EXAMPLE), {"id": "sparql-query", "name": "query", "rows": "12", "spellcheck": "false"})
+        + el("div", el("button", ctx.ui("sparql_run"), {"type": "submit"}), {"class": "search-row"}),
+        {"id": "sparql-form", "class": "sparql-form", "action": "sparql", "method": "post"},
+    )
+    body = (el("h1", ctx.ui("sparql_title")) + el("p", ctx.ui("sparql_intro"), {"class": "lead"})
+            + el("p", ctx.ui("sparql_offline"), {"id": "sparql-offline", "class": "banner", "hidden": True})
+            + form + el("div", "", {"id": "sparql-result", "class": "sparql-result", "aria-live": "polite"}))
+    return render(ctx, page="sparql", title=ctx.text("sparql_title"), body=body, root="")

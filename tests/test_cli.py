@@ -1,0 +1,142 @@
+"""The etom-kg command, in-process: answers, formats, errors and exit codes."""
+
+import json
+
+import pytest
+
+from etom_kg.cli import main
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_complaints_in_english_and_spanish_give_the_same_processes(capsys):
+    code, en, _ = run(capsys, "query", "processes-for-topic", "--param", "topic=complaints", "--format", "csv")
+    assert code == 0
+    code, es, _ = run(capsys, "query", "processes-for-topic", "-p", "topic=reclamaciones", "-f", "csv")
+    assert code == 0 and en == es
+    lines = en.splitlines()
+    assert lines[0] == "process,id,label,level"
+    assert "https://w3id.org/etom-kg/process/ProblemHandling,1.1.1.6,Problem Handling,2" in lines
+    assert "https://w3id.org/etom-kg/process/CustomerRelationshipManagement,1.1.1,Customer Relationship Management,1" in lines
+
+
+def test_table_output_is_readable(capsys):
+    code, out, _ = run(capsys, "query", "processes-for-topic", "--param", "topic=quejas")
+    assert code == 0
+    assert out.splitlines()[0].split() == ["process", "id", "label", "level"]
+    assert "proc:BillInquiryHandling" in out and "1.1.1.12" in out
+    assert out.rstrip().endswith("(21 rows)")
+
+
+def test_json_is_sparql_results_json(capsys):
+    code, out, _ = run(capsys, "query", "children", "--param", "process=1.1.1.6", "--format", "json")
+    doc = json.loads(out)
+    assert doc["head"]["vars"] == ["child", "id", "label", "level"]
+    first = doc["results"]["bindings"][0]
+    assert first["id"] == {"type": "literal", "value": "1.1.1.6.1"}
+    assert first["level"] == {"type": "literal", "value": "3", "datatype": "http://www.w3.org/2001/XMLSchema#integer"}
+    assert len(doc["results"]["bindings"]) == 6
+
+
+def test_tsv_uses_rdf_term_syntax(capsys):
+    code, out, _ = run(capsys, "query", "ancestors", "--param", "process=1.1.1.6.5", "--format", "tsv")
+    lines = out.splitlines()
+    assert lines[0] == "?ancestor\t?id\t?label\t?level"
+    assert lines[1].startswith('<https://w3id.org/etom-kg/process/ProblemHandling>\t"1.1.1.6"')
+
+
+@pytest.mark.parametrize("argv, code, message", [
+    (["query", "nope"], 2, "unknown query 'nope'; valid: ancestors,"),
+    (["query", "processes-for-topic"], 2, "needs parameter 'topic'"),
+    (["query", "processes-for-topic", "--param", "topc=x"], 2, "has no parameter 'topc'; valid:"),
+    (["query", "processes-for-topic", "--param", "topic"], 2, "--param expects NAME=VALUE"),
+    (["query", "processes-for-topic", "--param", "topic=x", "--param", "include_deprecated=perhaps"], 2, "expected true or false"),
+    (["query", "children", "--param", "process=1.1.1.6", "--format", "xls"], 2, "invalid choice: 'xls' (choose from"),
+    (["frobnicate"], 2, "invalid choice: 'frobnicate'"),
+])
+def test_errors_are_one_line_with_valid_choices(capsys, argv, code, message):
+    if argv[0] == "frobnicate" or "--format" in argv and argv[-1] == "xls":
+        with pytest.raises(SystemExit) as exc:
+            main(argv)
+        assert exc.value.code == code
+        err = capsys.readouterr().err
+    else:
+        got, _, err = run(capsys, *argv)
+        assert got == code
+    assert message in err
+    assert len(err.strip().splitlines()) == 1, err
+
+
+def test_queries_lists_the_catalogue(capsys):
+    code, out, _ = run(capsys, "queries")
+    assert code == 0
+    assert "processes-for-topic  topic=string" in out
+    assert "¿Qué procesos gestionan las reclamaciones?" in out
+    code, out, _ = run(capsys, "queries", "--format", "json")
+    ids = [q["id"] for q in json.loads(out)]
+    assert "processes" in ids and ids == sorted(ids)
+
+
+def test_sparql_from_file_and_stdin(capsys, tmp_path, monkeypatch):
+    q = tmp_path / "q.rq"
+    q.write_text("SELECT ?id WHERE { proc:ProblemHandling etom:classicId ?id }")
+    code, out, _ = run(capsys, "sparql", str(q), "--format", "csv")
+    assert (code, out) == (0, "id\r\n1.1.1.6\r\n")
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("ASK { proc:ProblemHandling etom:partOf proc:Operations }"))
+    code, out, _ = run(capsys, "sparql", "-")
+    assert (code, out) == (0, "true\n")
+    q.write_text("CONSTRUCT { ?p etom:classicId ?id } WHERE { ?p etom:classicId ?id FILTER(?id = '1.1.1.6') }")
+    code, out, _ = run(capsys, "sparql", str(q))
+    assert out == '<https://w3id.org/etom-kg/process/ProblemHandling> <https://w3id.org/etom-kg/ontology#classicId> "1.1.1.6" .\n'
+
+
+def test_sparql_is_read_only_and_offline(capsys, tmp_path):
+    q = tmp_path / "u.rq"
+    q.write_text("INSERT DATA { <urn:a> <urn:b> <urn:c> }")
+    code, _, err = run(capsys, "sparql", str(q))
+    assert code == 2 and "SPARQL syntax error" in err
+    q.write_text("SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }")
+    code, _, err = run(capsys, "sparql", str(q))
+    assert code == 2 and "SERVICE" in err and "--allow-service" in err
+    code, _, err = run(capsys, "sparql", str(tmp_path / "missing.rq"))
+    assert code == 2 and "missing.rq: cannot read" in err
+
+
+def test_export_turtle_writes_atomically(capsys, tmp_path):
+    out = tmp_path / "etom.ttl"
+    code, _, _ = run(capsys, "export", "--format", "turtle", "-o", str(out))
+    assert code == 0
+    import rdflib
+
+    g = rdflib.Graph().parse(out)
+    assert len(g) > 4000
+    code, _, _ = run(capsys, "export", "--format", "turtle", "--reasoned", "-o", str(out))
+    assert len(rdflib.Graph().parse(out)) > len(g)
+    assert [p.name for p in tmp_path.iterdir()] == ["etom.ttl"]  # no temporary left behind
+
+
+def test_info(capsys):
+    code, out, _ = run(capsys, "info")
+    assert code == 0
+    assert "etom-kg 0.1.0" in out
+    assert "processes per level: L0=3, L1=8, L2=35, L3=79" in out
+
+
+def test_output_file_option(capsys, tmp_path):
+    target = tmp_path / "sub" / "answer.csv"
+    code, out, _ = run(capsys, "query", "processes-for-topic", "-p", "topic=rating", "-f", "csv", "-o", str(target))
+    assert code == 0 and out == ""
+    assert target.read_bytes().startswith(b"process,id,label,level\r\n")
+
+
+def test_debug_shows_the_traceback(capsys):
+    from etom_kg.errors import QueryError
+
+    with pytest.raises(QueryError):
+        main(["--debug", "query", "nope"])
