@@ -2,7 +2,10 @@
 
 The tests start and stop these themselves (no mocks of what users run). Both bind
 127.0.0.1 on free ports and keep every file in a directory the caller gives (tmp_path).
-Import from test modules as ``from servers import ...`` (pytest puts tests/ on sys.path).
+
+Test modules load the session fixtures below with ``pytest_plugins = ("servers",)`` (one
+server of each kind per test session) and import the classes with ``from servers import``.
+:class:`FaultProxy` sits in front of a real server to fail chosen requests.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
+
+import pytest
 
 START_TIMEOUT = 30.0  # seconds; Oxigraph starts in ~0.1 s, Virtuoso in 2-5 s
 
@@ -131,6 +136,7 @@ class OxigraphServer:
 def load_into_oxigraph(server_dir: Path, ntriples: bytes, graph: str) -> None:
     """Preload a graph offline (the server must not be running on that directory)."""
     src = Path(server_dir) / "preload.nt"
+    src.parent.mkdir(parents=True, exist_ok=True)
     src.write_bytes(ntriples)
     subprocess.run(
         [oxigraph_binary(), "load", "--location", str(Path(server_dir) / "data"), "--file", str(src), "--graph", graph],
@@ -244,3 +250,105 @@ class VirtuosoServer:
 def virtuoso_required() -> bool:
     """In CI (CI=true) a missing Virtuoso is a failure, not a skip."""
     return os.environ.get("CI", "").lower() == "true"
+
+
+# --------------------------------------------------------------------------- session fixtures
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(tmp_path_factory):
+    """One Oxigraph server for the session (empty at start)."""
+    server = OxigraphServer(tmp_path_factory.mktemp("oxigraph")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def virtuoso_server(tmp_path_factory):
+    """One Virtuoso for the session. Skipped, visibly, only when virtuoso-t is absent outside CI."""
+    if virtuoso_binary() is None:
+        message = "virtuoso-t not installed (apt-get install --no-install-recommends virtuoso-opensource)"
+        if virtuoso_required():
+            pytest.fail(f"CI=true but {message}")
+        pytest.skip(message)
+    server = VirtuosoServer(tmp_path_factory.mktemp("virtuoso")).start()
+    yield server
+    server.stop()
+
+
+# --------------------------------------------------------------------------- fault injection
+
+
+class FaultProxy:
+    """An HTTP proxy in front of a real server that fails the requests a rule picks.
+
+    ``rule(method, path, body)`` returns None (forward), ``("fail", status)`` (answer
+    ``status`` without forwarding), ``("lose", status)`` (forward, then answer ``status``
+    as if the reply was lost) or ``("stall", seconds)`` (wait, then forward). Every request
+    is recorded in ``seen`` as (method, path, body).
+    """
+
+    def __init__(self, upstream: str, rule):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        proxy = self
+        self.upstream, self.rule, self.seen = upstream.rstrip("/"), rule, []
+        self._lock = threading.Lock()
+
+        class Handler(BaseHTTPRequestHandler):
+            def _handle(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                with proxy._lock:
+                    proxy.seen.append((self.command, self.path, body))
+                action = proxy.rule(self.command, self.path, body)
+                if action and action[0] == "fail":
+                    return self._reply(action[1], b"injected failure", {"Content-Type": "text/plain"})
+                if action and action[0] == "stall":
+                    time.sleep(action[1])
+                status, headers, data = proxy._forward(self.command, self.path, body, self.headers)
+                if action and action[0] == "lose":
+                    return self._reply(action[1], b"injected: reply lost", {"Content-Type": "text/plain"})
+                self._reply(status, data, headers)
+
+            def _reply(self, status, data, headers):
+                self.send_response(status)
+                for key in ("Content-Type", "Server", "WWW-Authenticate"):
+                    if headers.get(key):
+                        self.send_header(key, headers[key])
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(data)
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _handle
+
+            def log_message(self, *args):  # keep test output clean
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread.start()
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _forward(self, method, path, body, headers):
+        request = urllib.request.Request(self.upstream + path, data=body or None, method=method)
+        for key in ("Content-Type", "Accept", "Authorization"):
+            if headers.get(key):
+                request.add_header(key, headers[key])
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        try:
+            with opener.open(request, timeout=30) as r:
+                return r.status, r.headers, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.headers, e.read()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()

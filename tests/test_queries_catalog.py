@@ -68,7 +68,7 @@ def test_good_header_is_read():
     (("{type: integer, default: 3}", "{type: integer, wat: 1}"), "unknown keys ['wat']"),
     (("#+ id: demo-query", "#+ id: Demo Query"), "must be lower-case words"),
     (("?x ?p ?topic .", "?x ?p ?o ."), "parameter 'topic' is not used"),
-    (("?x ?p ?topic .", "{ ?x ?p ?topic } UNION { ?x ?p ?x } ."), "used inside a nested group"),
+    (("?x ?p ?topic .", "?x ?p ?o . BIND(1 AS ?topic)"), "may not be assigned"),
     (("SELECT ?x WHERE", "SELECT ?x"), "needs an explicit WHERE"),
     (("?x ?p ?topic .", "?x ?p ?topic . SERVICE <http://e/> { ?x ?p ?o }"), "may not use SERVICE"),
     (("#+ kind: competency", "#+ kind: competency\n#+ severity: error"), "only checks have a severity"),
@@ -100,6 +100,15 @@ def test_values_are_injected_as_escaped_terms_not_text():
     out = inject_values(text, {"topic": Term.literal(evil)})
     assert out.startswith("SELECT ?x WHERE { VALUES (?topic) { (")
     assert '"x\\" } ; DROP ALL ; SELECT * WHERE { \\""' in out
+
+
+def test_values_reach_every_group_that_uses_the_parameter(mini_backends):
+    text = ('SELECT ?x WHERE { { SELECT ?x WHERE { ?x <urn:p> ?topic } } '
+            'OPTIONAL { ?x <urn:q> ?n FILTER(?n > ?min) } FILTER(?x != ?topic) }')
+    out = inject_values(text, {"topic": Term.literal("t"), "min": Term.literal("3", "http://www.w3.org/2001/XMLSchema#integer")})
+    assert out.count('VALUES (?topic) { ("t") }') == 2  # the sub-query and the outer group
+    assert out.count("VALUES (?min)") == 1 and "FILTER(?n > ?min)" in out
+    assert out.index("VALUES (?min)") > out.index("OPTIONAL {")
 
 
 def test_service_detection_ignores_comments_and_strings():

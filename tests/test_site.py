@@ -129,19 +129,16 @@ def test_spans_hand_checked(index):
     assert len(spans) == 35  # 37 Level-2 processes, 2 of them superseded
 
 
-def test_superseded_processes_are_left_off_the_map_unless_asked(store, asserted_store):
+def test_superseded_processes_are_left_off_the_map_unless_asked(index, store, asserted_store):
     from etom_kg.site.layout import poster_grid
     from etom_kg.site.model import collect
 
     deprecated = {local(r["process"]) for r in records(store, "deprecated-processes")}
     assert "BillingAndCollectionsManagement" in deprecated
-
-    def on_map(model):
-        return {model.process(cell.box.process).slug for band in poster_grid(model) for row in band.rows
-                for cell in row if cell.box}
-
-    default = on_map(collect(store, asserted_store))
-    everything = on_map(collect(store, asserted_store, include_deprecated=True))
+    model = collect(store, asserted_store, include_deprecated=True)
+    default = {b.get("data-process") for b in boxes(index)}
+    everything = {model.process(cell.box.process).slug for band in poster_grid(model) for row in band.rows
+                  for cell in row if cell.box}
     assert not default & deprecated
     assert {"BillingAndCollectionsManagement", "CustomerRelationshipManagementSupportAndReadiness"} <= everything
     assert everything - default <= deprecated
@@ -183,6 +180,16 @@ def test_problem_handling_page(site, store):
                if shown(h3, "en") == "Invokes" for a in ul.iter("a")}
     assert invoked == {local(r["callee"]) for r in records(store, "invocations", direct_only=True)
                        if r["caller"] == PROC + "ProblemHandling"}
+
+
+def test_every_page_lists_the_children_the_children_query_returns(site, store):
+    for r in records(store, "process-details", include_deprecated=True):
+        if r["level"] >= 3:
+            continue
+        tree = page(site, f"process/{local(r['process'])}.html").find(".//section[@id='children']/ul")
+        listed = [a.get("data-process") for a in tree.findall("./li/a")] if tree is not None else []
+        expected = {local(c["child"]) for c in records(store, "children", process=r["process"])}
+        assert len(listed) == len(set(listed)) and set(listed) == expected, r["process"]
 
 
 def test_a_level1_page_lists_its_children_down_to_level3(site, store):

@@ -50,6 +50,9 @@ def cmd_queries(args) -> int:
     from .queries import catalog
 
     cat = catalog("cq")
+    if args.format == "markdown":
+        _write(catalogue_markdown(cat), None)
+        return EXIT_OK
     if args.format == "json":
         import json
 
@@ -65,12 +68,23 @@ def cmd_queries(args) -> int:
     lines = []
     for q in cat:
         params = " ".join(
-            f"{p.name}={p.type}" + ("" if p.required else f"?[{p.default}]" if p.default is not None else "?")
+            f"{p.name}={p.type}" + ("" if p.required else f"?[{str(p.default).lower() if isinstance(p.default, bool) else p.default}]" if p.default is not None else "?")
             for p in q.params
         )
         lines.append(f"{q.id}{'  ' + params if params else ''}\n    en: {q.question['en']}\n    es: {q.question['es']}")
     _write("\n".join(lines) + "\n", None)
     return EXIT_OK
+
+
+def catalogue_markdown(cat) -> str:
+    """The query catalogue as a Markdown table (the README's copy is checked against it)."""
+    rows = ["| query | parameters | question (en) | pregunta (es) |", "|---|---|---|---|"]
+    for q in cat:
+        params = ", ".join(
+            f"`{p.name}` ({p.type}{'' if p.required else ', optional'})" for p in q.params
+        ) or "—"
+        rows.append(f"| `{q.id}` | {params} | {q.question['en']} | {q.question['es']} |")
+    return "\n".join(rows) + "\n"
 
 
 def cmd_query(args) -> int:
@@ -122,9 +136,9 @@ def _is_graph(text: str) -> bool:
 def cmd_export(args) -> int:
     from pathlib import Path
 
+    from .commands.interop import write_output
     from .errors import InputError
     from .exporters import export, get_exporter
-    from .store import write_atomically
 
     exporter = get_exporter(args.format)
     if exporter.directory and args.output in (None, "-"):
@@ -136,11 +150,11 @@ def cmd_export(args) -> int:
         if folder.exists() and not folder.is_dir():
             raise InputError(f"{folder}: not a directory (format {args.format!r} writes several files)")
         for name, content in data.items():
-            write_atomically(folder / name, content)
+            write_output(folder / name, content)
     elif args.output in (None, "-"):
         sys.stdout.buffer.write(data)
     else:
-        write_atomically(Path(args.output), data)
+        write_output(Path(args.output), data)
     return EXIT_OK
 
 
@@ -209,7 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
 
     s = sub.add_parser("queries", help="list the stored queries and the questions they answer")
-    s.add_argument("--format", choices=("text", "json"), default="text")
+    s.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     s.set_defaults(func=cmd_queries)
 
     s = sub.add_parser("query", help="run a stored query")

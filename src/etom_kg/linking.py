@@ -15,8 +15,6 @@ Spanish, ignoring case, accents, punctuation and ``&``/``and``/``y``.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 import unicodedata
@@ -102,7 +100,7 @@ class LinkResult:
         prefixes = {p: PREFIXES[p] for p in ("etom", "proc", "rdfs")}
         if base.endswith(("/", "#", ":")):
             prefixes["app"] = base
-        sources = sorted({r.source for r in self.rows})
+        sources = sorted({Path(r.source).name for r in self.rows})
         header = "Applications linked to eTOM by etom-kg link from: " + ", ".join(sources)
         return to_turtle_bytes(self.graph(), prefixes, header=header)
 
@@ -211,20 +209,13 @@ def application_iri(name: str, base: str = DEFAULT_BASE) -> str:
 
 def read_inventory(path: Path) -> tuple[list, list]:
     """(rows, notes) from an inventory CSV; rows are not yet matched."""
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except UnicodeDecodeError as e:
-        raise InputError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
-    except OSError as e:
-        raise InputError(f"{path}: cannot read: {e.strerror}") from None
+    from .archimate.archi_csv import numbered_records, read_text
+
+    text = read_text(path)
     first = text.split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=first.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows, notes, header, previous = [], [], None, 0
-    for record in reader:
-        start, previous = previous + 1, reader.line_num
+    rows, notes, header = [], [], None
+    for start, record in numbered_records(text, delimiter):
         if not any(cell.strip() for cell in record) or record[0].lstrip().startswith("#"):
             continue
         if header is None:
@@ -244,18 +235,18 @@ def read_inventory(path: Path) -> tuple[list, list]:
         app = (cells.get("application") or "").strip()
         process = (cells.get("process") or "").strip()
         relation_text = (cells.get("relation") or "").strip()
-        base = Row(str(path), start, app, process, relation_text)
+        row = Row(str(path), start, app, process, relation_text)
         if len(record) != len(header):
-            rows.append(_malformed(base, f"{len(record)} fields, the header has {len(header)}"))
+            rows.append(_malformed(row, f"{len(record)} fields, the header has {len(header)}"))
             continue
         if not app:
-            rows.append(_malformed(base, "no application name"))
+            rows.append(_malformed(row, "no application name"))
             continue
         relation = RELATION_ALIASES.get(relation_text.lower())
         if relation is None:
-            rows.append(_malformed(base, f"relation {relation_text!r} is not one of serves, realizes, supports"))
+            rows.append(_malformed(row, f"relation {relation_text!r} is not one of serves, realizes, supports"))
             continue
-        base.relation = relation
+        row.relation = relation
         parts = [p.strip() for p in process.split(MULTI_SEPARATOR)] if process else [""]
         for part in parts:
             rows.append(Row(str(path), start, app, part, relation, status="" if part else "unlinked"))

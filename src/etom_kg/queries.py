@@ -262,34 +262,54 @@ def _mask(text: str) -> str:
     return _STRIP.sub(lambda m: " " * len(m.group(0)), text)
 
 
-def inject_values(text: str, bindings: dict) -> str:
-    """Bind parameters with an inline VALUES block at the start of the outermost WHERE.
+def _groups_using(masked: str, name: str, start: int) -> list[int]:
+    """Offsets just after the ``{`` of every group that directly contains ``?name``."""
+    opens, found = [], set()
+    uses = {m.start() for m in re.finditer(r"[?$]" + re.escape(name) + r"\b", masked)}
+    for i in range(start, len(masked)):
+        ch = masked[i]
+        if ch == "{":
+            opens.append(i + 1)
+        elif ch == "}":
+            if opens:
+                opens.pop()
+        elif i in uses and opens:
+            found.add(opens[-1])
+    return sorted(found)
 
-    The values are RDF terms serialised by :meth:`etom_kg.results.Term.n3` (escaped, typed),
-    never raw user text. Used where the engine has no binding API that fits
-    (oxigraph's ``substitutions`` demand projected variables; remote endpoints have none).
+
+def inject_values(text: str, bindings: dict) -> str:
+    """Bind parameters with an inline ``VALUES`` block in every group that uses them.
+
+    This gives substitution semantics (the value is seen wherever the variable appears:
+    in sub-queries, UNION branches, OPTIONAL and EXISTS groups) on engines whose binding
+    API does not fit (oxigraph's ``substitutions`` demand projected variables; remote
+    endpoints have none). The values are RDF terms serialised by
+    :meth:`etom_kg.results.Term.n3` (escaped, typed), never raw user text.
     """
     if not bindings:
         return text
-    m = re.search(r"\bWHERE\s*\{", _mask(text), re.IGNORECASE)
-    if not m:
+    masked = _mask(text)
+    where = re.search(r"\bWHERE\s*\{", masked, re.IGNORECASE)
+    if not where:
         raise QueryError("a query with parameters needs an explicit WHERE { ... }")
-    names = sorted(bindings)
-    block = (
-        " VALUES (" + " ".join(f"?{n}" for n in names) + ") { ("
-        + " ".join(bindings[n].n3() for n in names) + ") } "
-    )
-    return text[: m.end()] + block + text[m.end():]
+    inserts: dict[int, list[str]] = {}
+    for name in sorted(bindings):
+        for offset in _groups_using(masked, name, where.end() - 1):
+            inserts.setdefault(offset, []).append(name)
+    out = text
+    for offset in sorted(inserts, reverse=True):
+        names = inserts[offset]
+        block = (
+            " VALUES (" + " ".join(f"?{n}" for n in names) + ") { ("
+            + " ".join(bindings[n].n3() for n in names) + ") } "
+        )
+        out = out[:offset] + block + out[offset:]
+    return out
 
 
 def _check_param_scope(text: str, name: str, path: str) -> None:
-    """A parameter must appear, and only, in the top-level group of the outermost WHERE.
-
-    There every engine sees the bound value: rdflib's initBindings, an inline VALUES block
-    and a remote endpoint agree. Inside a nested group (UNION branch, OPTIONAL, sub-query,
-    EXISTS) a VALUES-bound variable is out of scope under SPARQL's bottom-up semantics, so
-    the engines would disagree.
-    """
+    """A parameter is used as ``?name`` inside WHERE, never in the projection or a template."""
     masked = _mask(text)
     where = re.search(r"\bWHERE\s*\{", masked, re.IGNORECASE)
     uses = [m.start() for m in re.finditer(r"[?$]" + re.escape(name) + r"\b", masked)]
@@ -300,10 +320,8 @@ def _check_param_scope(text: str, name: str, path: str) -> None:
     for pos in uses:
         if pos < where.end():
             raise QueryError(f"{path}: parameter ?{name} may only be used inside WHERE (not in the projection)")
-        depth = masked[where.end():pos].count("{") - masked[where.end():pos].count("}")
-        if depth != 0:
-            line = text.count("\n", 0, pos) + 1
-            raise QueryError(f"{path}:{line}: parameter ?{name} is used inside a nested group; use it only at the top level of WHERE")
+    for m in re.finditer(r"\bAS\s+[?$]" + re.escape(name) + r"\b", masked, re.IGNORECASE):
+        raise QueryError(f"{path}: parameter ?{name} may not be assigned (BIND/AS) in the query")
 
 
 def uses_service(text: str) -> bool:

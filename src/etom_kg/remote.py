@@ -23,7 +23,7 @@ quote the server). Rules kept here:
   or a log record.
 * Only idempotent requests are retried, with exponential backoff (see :meth:`_Http.send`).
 
-:func:`push` replaces a named graph atomically; its docstring gives the protocol.
+:func:`push` (module :mod:`etom_kg.push`) replaces a named graph atomically.
 """
 
 from __future__ import annotations
@@ -32,12 +32,11 @@ import http.client
 import os
 import re
 import socket
-import sys
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-import uuid
+import warnings
 from dataclasses import dataclass, field
 
 from .errors import InputError, QueryError, RemoteError
@@ -48,9 +47,8 @@ DEFAULT_CHUNK_SIZE = 5000
 DEFAULT_TIMEOUT = 60.0
 AUTH_SCHEMES = ("basic", "digest")
 READ_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+UPDATE_FORMS = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD")
 RETRY_STATUSES = (429, 502, 503, 504)  # "not now": repeating an idempotent call is safe
-NO_GRAPH_STORE = (404, 405, 501)  # the Graph Store URL is absent or refuses PUT/POST
-NO_MOVE = (400, 501)  # the update endpoint does not understand MOVE
 LONG_GET = 2000  # longer query URLs go as a form POST (never application/sparql-query: Virtuoso hangs)
 XSD_INTEGER = f"{XSD}integer"
 XSD_BOOLEAN = f"{XSD}boolean"
@@ -210,7 +208,8 @@ class _Http:
                 if e.code in RETRY_STATUSES and attempt < attempts:
                     self._sleep(attempt)
                     continue
-                message = http_error_message(what, request.full_url, e.code, e.reason, _read_quietly(e))
+                content_type = e.headers.get("Content-Type", "") if e.headers else ""
+                message = http_error_message(what, request.full_url, e.code, e.reason, _read_quietly(e), content_type)
                 raise EndpointError(message, status=e.code) from None
             except (urllib.error.URLError, OSError, http.client.HTTPException) as e:
                 reason = getattr(e, "reason", e)
@@ -246,7 +245,12 @@ class _PreemptiveDigestAuthHandler(urllib.request.HTTPDigestAuthHandler):
 
     def retry_http_digest_auth(self, req, auth):
         _, _, challenge = auth.partition(" ")
-        self._challenges[req.host] = urllib.request.parse_keqv_list(filter(None, urllib.request.parse_http_list(challenge)))
+        parsed = urllib.request.parse_keqv_list(filter(None, urllib.request.parse_http_list(challenge)))
+        answered_fresh = req.has_header(self.auth_header) and not getattr(req, "_etom_preemptive", False)
+        if answered_fresh and parsed.get("stale", "").lower() != "true":
+            return None  # the server refused these credentials: say so (its own 401), do not guess again
+        req._etom_preemptive = False  # a remembered nonce may have expired: one fresh try
+        self._challenges[req.host] = parsed
         return super().retry_http_digest_auth(req, auth)
 
     def http_request(self, req):
@@ -255,6 +259,7 @@ class _PreemptiveDigestAuthHandler(urllib.request.HTTPDigestAuthHandler):
             authorization = self.get_authorization(req, challenge)
             if authorization:
                 req.add_unredirected_header(self.auth_header, f"Digest {authorization}")
+                req._etom_preemptive = True
         return req
 
     https_request = http_request
@@ -279,22 +284,23 @@ def _reason_text(reason) -> str:
     return str(reason) or type(reason).__name__
 
 
-def server_message(body: bytes, limit: int = 600) -> str:
-    """The server's own words from an error body (HTML tags stripped, whitespace folded)."""
+def server_message(body: bytes, content_type: str = "", limit: int = 600) -> str:
+    """The server's own words from an error body (tags of an HTML page dropped, spaces folded)."""
     text = body.decode("utf-8", errors="replace")
-    text = re.sub(r"(?is)<(script|style|head)\b.*?</\1>", " ", text)
-    text = re.sub(r"<[^>]+>", " ", text)
+    if "html" in content_type.lower() or re.match(r"\s*<(!DOCTYPE|html)\b", text, re.IGNORECASE):
+        text = re.sub(r"(?is)<(script|style|head)\b.*?</\1>", " ", text)
+        text = re.sub(r"<[^>]+>", " ", text)
     text = re.sub(r"\s+", " ", text).strip()
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def http_error_message(what: str, url: str, status: int, reason: str, body: bytes) -> str:
+def http_error_message(what: str, url: str, status: int, reason: str, body: bytes, content_type: str = "") -> str:
     hint = ""
     if status == 401:
         hint = " (authentication failed: check --auth, --user and the password in --password-env)"
     elif status == 403:
         hint = " (this account may not do that here)"
-    message = server_message(body)
+    message = server_message(body, content_type)
     return f"{what}: {redact(url)} answered HTTP {status} {reason}{hint}" + (f": {message}" if message else "")
 
 
@@ -302,20 +308,22 @@ def http_error_message(what: str, url: str, status: int, reason: str, body: byte
 
 
 def strip_comments(text: str) -> str:
-    """The query without comments (IRIs and literals kept): shorter URLs, no stray keywords."""
+    """The query without comments (IRIs, literals and line breaks kept, so the server's line
+    numbers in error messages are the user's): shorter URLs, no stray keywords."""
     from .queries import _STRIP
 
-    return _STRIP.sub(lambda m: "" if m.group(0).startswith("#") else m.group(0), text).strip() + "\n"
+    return _STRIP.sub(lambda m: "" if m.group(0).startswith("#") else m.group(0), text)
 
 
-_FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE|INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b", re.IGNORECASE)
+_FORM = re.compile(r"\b(" + "|".join((*READ_FORMS, *UPDATE_FORMS, "WITH")) + r")\b", re.IGNORECASE)
 
 
 def query_form(text: str) -> str:
     """SELECT, ASK, CONSTRUCT, DESCRIBE or the first update keyword ('' if none)."""
     from .queries import _strip_comments
 
-    m = _FORM.search(_strip_comments(text))
+    prologue_free = re.sub(r"\bPREFIX\s+[\w.-]*:", " ", _strip_comments(text), flags=re.IGNORECASE)  # PREFIX ask: ...
+    m = _FORM.search(prologue_free)
     return m.group(1).upper() if m else ""
 
 
@@ -326,7 +334,8 @@ def declare_prefixes(text: str, prefixes: dict) -> str:
     masked = _mask(text)
     declared = set(re.findall(r"\bPREFIX\s+([\w.-]*):", masked, re.IGNORECASE))
     needed = [p for p in sorted(prefixes) if p not in declared and re.search(rf"(?<![\w.:-]){re.escape(p)}:", masked)]
-    return "".join(f"PREFIX {p}: <{prefixes[p]}>\n" for p in needed) + text
+    # On the first line, so the server's line numbers in error messages stay the user's.
+    return "".join(f"PREFIX {p}: <{prefixes[p]}> " for p in needed) + text
 
 
 def bind_parameters(text: str, bindings: dict, virtuoso: bool = False) -> str:
@@ -479,13 +488,15 @@ class RemoteBackend:
 
     # ---- queries
 
-    def run(self, text: str, bindings: dict | None = None, prefixes: dict | None = None, *, scoped: bool = True) -> Result:
+    def run(
+        self, text: str, bindings: dict | None = None, prefixes: dict | None = None, *, scoped: bool = True, what: str = "query"
+    ) -> Result:
         form = query_form(text)
         if form not in READ_FORMS:
             raise QueryError(f"only {', '.join(READ_FORMS)} queries run on a query endpoint, not {form or 'this text'}")
         virtuoso = self.is_virtuoso
         text = declare_prefixes(bind_parameters(strip_comments(text), bindings or {}, virtuoso), prefixes or {})
-        answer = self._request(text, form, scoped=scoped).send(idempotent=True, what="query")
+        answer = self._request(text, form, scoped=scoped).send(idempotent=True, what=what)
         if form in ("CONSTRUCT", "DESCRIBE"):
             return result_from_rdf(answer.body, answer.content_type)
         result = self._json(answer)
@@ -502,9 +513,9 @@ class RemoteBackend:
         except (UnicodeDecodeError, ValueError) as e:
             raise RemoteError(f"query: cannot read the JSON results from {redact(self.endpoint)}: {e}") from None
 
-    def count(self, graph: str) -> int:
+    def count(self, graph: str, what: str = "count the target graph") -> int:
         """Triples in a named graph (0 when it does not exist). Ignores the ``graph`` scope."""
-        result = self.run(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {Term.uri(graph).n3()} {{ ?s ?p ?o }} }}", scoped=False)
+        result = self.run(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {Term.uri(graph).n3()} {{ ?s ?p ?o }} }}", scoped=False, what=what)
         if not result.rows or result.rows[0][0] is None:
             return 0
         return int(result.rows[0][0].value)
@@ -551,8 +562,11 @@ class _Request:
         self.backend = backend
         wrapper = SPARQLWrapper(backend.endpoint, updateEndpoint=backend.update_endpoint, agent=_agent())
         wrapper.setOnlyConneg(True)  # the Accept header only, no format=/output= parameters
-        wrapper.setQuery(text)
-        wrapper.queryType = form  # ours, read from comment-free text: SPARQLWrapper's guess can misfire
+        with warnings.catch_warnings():  # its guess of the query form warns; ours replaces it below
+            warnings.simplefilter("ignore")
+            wrapper.setQuery(text)
+        # Ours, read from comment-free text: SPARQLWrapper's guess misfires on keywords in comments.
+        wrapper.queryType = form if not update or form in UPDATE_FORMS else "INSERT"
         graph_query = form in ("CONSTRUCT", "DESCRIBE")
         if update:
             wrapper.setMethod(POST)  # form-encoded update=...
@@ -584,220 +598,9 @@ def check_iri(iri: str, option: str) -> str:
     return iri
 
 
-# --------------------------------------------------------------------------- push
+def push(remote: RemoteBackend, triples=None, **options):
+    """Replace a named graph on the server atomically; see :func:`etom_kg.push.push`."""
+    from .push import push as push_graph
 
+    return push_graph(remote, triples, **options)
 
-class PushError(RemoteError):
-    """A push failed; the message says what is on the server now."""
-
-
-@dataclass(frozen=True)
-class PushReport:
-    endpoint: str
-    graph: str
-    triples: int
-    previous: int  # triples the target graph held before
-    chunks: int
-    protocol: str  # "Graph Store Protocol" or "SPARQL Update"
-    swap: str  # "MOVE" or "COPY+DROP"
-
-    def summary(self) -> str:
-        return (
-            f"pushed {self.triples} triples to <{self.graph}> at {redact(self.endpoint)} "
-            f"({self.chunks} chunk{'s' if self.chunks != 1 else ''} by {self.protocol}, swapped in with {self.swap}; "
-            f"the graph held {self.previous} triples before)"
-        )
-
-
-def embedded_triples(reasoned: bool = True) -> list:
-    """The embedded eTOM graph (reasoned by default: remote servers do not run our rules)."""
-    import pyoxigraph as ox
-
-    from .store import default_store
-
-    store = default_store(reasoned=reasoned).store
-    return [q.triple for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph())]
-
-
-def plan_chunks(triples, chunk_size: int) -> list[bytes]:
-    """N-Triples chunks; the first carries every triple that mentions a blank node.
-
-    A blank node label only means the same node within one request, so triples sharing a
-    blank node (OWL lists, restrictions) must travel together. The first chunk is sent as
-    a replace (GSP PUT, or DROP + INSERT DATA) and so may be repeated safely; every later
-    chunk holds only ground triples, which may be appended twice without changing the
-    graph. That is what makes each upload step idempotent and therefore retryable.
-    """
-    import pyoxigraph as ox
-
-    if chunk_size < 1:
-        raise InputError(f"--chunk-size must be at least 1, got {chunk_size}")
-    unique = sorted(set(triples), key=str)
-    with_bnodes = [t for t in unique if isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode)]
-    ground = [t for t in unique if not (isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode))]
-    first_size = max(chunk_size, len(with_bnodes))
-    first = with_bnodes + ground[: first_size - len(with_bnodes)]
-    rest = ground[first_size - len(with_bnodes):]
-    groups = [first] + [rest[i: i + chunk_size] for i in range(0, len(rest), chunk_size)]
-    return [ox.serialize(group, format=ox.RdfFormat.N_TRIPLES) for group in groups if group]
-
-
-class _Progress:
-    """A one-line progress bar on stderr."""
-
-    def __init__(self, total: int, enabled: bool, stream=None):
-        self.total, self.enabled, self.stream = total, enabled, stream or sys.stderr
-
-    def show(self, done: int, chunk: int, chunks: int) -> None:
-        if not self.enabled:
-            return
-        width = 30
-        filled = width * done // self.total if self.total else width
-        self.stream.write(f"\rpush [{'#' * filled}{'-' * (width - filled)}] {done}/{self.total} triples, chunk {chunk}/{chunks}")
-        self.stream.flush()
-
-    def close(self) -> None:
-        if self.enabled:
-            self.stream.write("\n")
-            self.stream.flush()
-
-
-def push(
-    remote: RemoteBackend,
-    triples=None,
-    *,
-    graph: str = DEFAULT_GRAPH,
-    reasoned: bool = True,
-    chunk_size: int = DEFAULT_CHUNK_SIZE,
-    progress: bool = False,
-    on_chunk=None,
-) -> PushReport:
-    """Replace the named graph ``graph`` on the server with ``triples``, atomically.
-
-    ``triples`` defaults to the embedded graph (reasoned unless ``reasoned=False``).
-
-    1. Count the target (this also proves the server answers) and check write access
-       with ``DROP SILENT GRAPH`` on a fresh temporary graph ``urn:etom-kg:push:<uuid>``.
-    2. Upload the chunks (:func:`plan_chunks`) into the temporary graph with the Graph
-       Store Protocol, or with INSERT DATA when the server has no Graph Store endpoint.
-    3. Verify the temporary graph holds exactly the expected number of triples.
-    4. Swap: ``MOVE <tmp> TO <target>`` in one update request (``COPY`` then ``DROP``
-       when the server does not know MOVE), then verify the target's count.
-
-    Until step 4 the target graph is never written, so any failure leaves it exactly as it
-    was; the temporary graph is dropped when the server still answers, and the error says
-    whether it is left behind. ``on_chunk(done, total)`` is called after each chunk.
-    """
-    check_iri(graph, "--graph")
-    if triples is None:
-        triples = embedded_triples(reasoned)
-    chunks = plan_chunks(triples, chunk_size)
-    if not chunks:
-        raise InputError("nothing to push: the graph is empty")
-    expected = sum(chunk.count(b"\n") for chunk in chunks)
-    temporary = f"urn:etom-kg:push:{uuid.uuid4().hex}"
-    target_term, temporary_term = Term.uri(graph).n3(), Term.uri(temporary).n3()
-    drop_temporary = f"DROP SILENT GRAPH {temporary_term}"
-
-    previous = remote.count(graph)
-    remote.update(drop_temporary, idempotent=True, what="check write access")
-
-    def abandon(stage: str, error: Exception) -> PushError:
-        try:
-            remote.update(drop_temporary, idempotent=True, what="drop the temporary graph")
-            cleanup = f"temporary graph {temporary_term} dropped"
-        except RemoteError:
-            cleanup = f"temporary graph {temporary_term} left behind (remove it with: {drop_temporary})"
-        return PushError(f"push failed while {stage}: {error}. Target graph {target_term} untouched ({previous} triples); {cleanup}")
-
-    protocol = "Graph Store Protocol" if remote.store_endpoint else "SPARQL Update"
-    bar = _Progress(expected, progress)
-    done = 0
-    try:
-        for number, chunk in enumerate(chunks, start=1):
-            stage = f"uploading chunk {number}/{len(chunks)} into the temporary graph"
-            try:
-                if protocol == "Graph Store Protocol":
-                    try:
-                        remote.graph_store("PUT" if number == 1 else "POST", temporary, chunk, what=f"upload chunk {number}/{len(chunks)}")
-                    except EndpointError as e:
-                        if number != 1 or e.status not in NO_GRAPH_STORE:
-                            raise
-                        protocol = "SPARQL Update"  # no Graph Store here: nothing was written, fall back
-                if protocol == "SPARQL Update":
-                    insert = f"INSERT DATA {{ GRAPH {temporary_term} {{\n{chunk.decode('utf-8')}}} }}"
-                    text = f"{drop_temporary} ;\n{insert}" if number == 1 else insert
-                    remote.update(text, idempotent=True, what=f"upload chunk {number}/{len(chunks)}")
-            except RemoteError as e:
-                raise abandon(stage, e) from None
-            done += chunk.count(b"\n")
-            bar.show(done, number, len(chunks))
-            if on_chunk is not None:
-                on_chunk(number, len(chunks))
-    finally:
-        bar.close()
-
-    try:
-        loaded = remote.count(temporary)
-    except RemoteError as e:
-        raise abandon("counting the temporary graph", e) from None
-    if loaded != expected:
-        raise abandon("verifying the upload", RemoteError(f"the temporary graph holds {loaded} triples, expected {expected}"))
-
-    swap = _swap(remote, temporary, graph, expected, previous)
-    try:
-        final = remote.count(graph)
-    except RemoteError as e:
-        raise PushError(f"the swap was sent but the final count failed: {e}. Target graph {target_term} should now hold {expected} triples; check it") from None
-    if final != expected:
-        raise PushError(f"after the swap target graph {target_term} holds {final} triples, expected {expected}: the server changed the data while loading it")
-    return PushReport(remote.endpoint, graph, expected, previous, len(chunks), protocol, swap)
-
-
-def _swap(remote: RemoteBackend, temporary: str, graph: str, expected: int, previous: int) -> str:
-    """MOVE the temporary graph onto the target; COPY + DROP where MOVE is unknown."""
-    source, target = Term.uri(temporary).n3(), Term.uri(graph).n3()
-    try:
-        # Not retried: if the answer is lost, a second MOVE would find no source graph.
-        remote.update(f"MOVE {source} TO {target}", idempotent=False, what="swap in the new graph")
-        return "MOVE"
-    except EndpointError as e:
-        if e.status not in NO_MOVE:
-            _settle_swap(remote, temporary, graph, expected, previous, e)
-            return "MOVE"
-    try:
-        remote.update(f"COPY {source} TO {target}", idempotent=True, what="swap in the new graph (COPY)")
-    except RemoteError as e:
-        _settle_swap(remote, temporary, graph, expected, previous, e)
-    try:
-        remote.update(f"DROP SILENT GRAPH {source}", idempotent=True, what="drop the temporary graph")
-    except RemoteError:
-        pass  # the target is replaced already; a leftover temporary graph is harmless
-    return "COPY+DROP"
-
-
-def _settle_swap(remote: RemoteBackend, temporary: str, graph: str, expected: int, previous: int, error: Exception) -> None:
-    """The swap request failed: ask the server what happened. Returns only if the swap was applied."""
-    source, target = Term.uri(temporary).n3(), Term.uri(graph).n3()
-    drop = f"DROP SILENT GRAPH {source}"
-    stage = f"push failed while swapping in the new graph: {error}."
-    try:
-        now, left = remote.count(graph), remote.count(temporary)
-    except RemoteError:
-        raise PushError(
-            f"{stage} The server could not be asked what happened: target graph {target} holds either its previous "
-            f"{previous} triples or the new {expected}; temporary graph {source} may be left behind (remove it with: {drop})"
-        ) from None
-    if left == 0 and now == expected:
-        return  # applied; only the answer was lost
-    if left == expected and now == previous:
-        try:
-            remote.update(drop, idempotent=True, what="drop the temporary graph")
-            cleanup = f"temporary graph {source} dropped"
-        except RemoteError:
-            cleanup = f"temporary graph {source} left behind (remove it with: {drop})"
-        raise PushError(f"{stage} Target graph {target} untouched ({now} triples); {cleanup}")
-    raise PushError(
-        f"{stage} Target graph {target} now holds {now} triples (before: {previous}, pushed: {expected}); "
-        f"temporary graph {source} holds {left} (remove it with: {drop})"
-    )

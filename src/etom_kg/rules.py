@@ -127,8 +127,8 @@ def read_schema(store: ox.Store) -> Schema:
     if unsupported:
         names = ", ".join(u.replace(OWL, "owl:") for u in unsupported)
         raise ReasoningError(
-            f"the fast reasoner does not implement {names}; use --reasoner owlrl "
-            f"(supported: {SUPPORTED})"
+            f"the fast reasoner does not implement {names}; the owlrl reasoner does "
+            f"(etom-kg load --reasoner owlrl, or expand(graph, reasoner='owlrl')); supported: {SUPPORTED}"
         )
     s = Schema()
     type_of = lambda cls: {q.subject for q in store.quads_for_pattern(None, ox.NamedNode(TYPE), ox.NamedNode(cls), ox.DefaultGraph())}  # noqa: E731
@@ -341,7 +341,7 @@ def _restriction_ref(s: Schema, r) -> tuple[str, str]:
     return var, f"{var} <{OWL}someValuesFrom> {_sparql_term(c)} ; <{OWL}onProperty> {_sparql_term(p)} ."
 
 
-def compile_plan(s: Schema) -> list[Step]:
+def compile_plan(s: Schema, asserted=None) -> list[Step]:
     """Stratified, set-at-a-time rules: each step's inputs are complete when it runs.
 
     Property facts never depend on types, so properties come first, in topological order
@@ -349,6 +349,11 @@ def compile_plan(s: Schema) -> list[Step]:
     properties is closed in one step with a property path when it has a known shape
     (inverse pairs, transitivity, left-recursive chains), else iterated until its triple
     count stops changing. Types follow, class by class in topological order.
+
+    ``asserted(p)`` tells whether property ``p`` has facts before reasoning; it lets the
+    typing steps skip scanning properties whose every fact is derived from facts that an
+    already-included source covers (e.g. a property chain's subjects are its first
+    property's subjects). Without it every declared domain and range is scanned.
     """
     named = lambda x: isinstance(x, ox.NamedNode)  # noqa: E731
     for q, chain in s.chains:
@@ -408,17 +413,19 @@ def compile_plan(s: Schema) -> list[Step]:
         for d in sorted(comp, key=str):
             target, bind_target = _restriction_ref(s, d)
             sources = []
-            # A sub-property's facts are copied to its super-properties, so a domain
-            # or range the super-property also declares adds nothing: skip it.
-            def implied(p, declared):
-                return any(d in declared.get(sup, ()) for sup in s.spo.get(p, ()))
-
-            for p, cs in s.declared_domain.items():
-                if d in cs and named(p) and not implied(p, s.declared_domain):
-                    sources.append(f"?x {_sparql_term(p)} ?o")
-            for p, cs in s.declared_range.items():
-                if d in cs and named(p) and not implied(p, s.declared_range):
-                    sources.append(f"?o {_sparql_term(p)} ?x FILTER(!isLiteral(?x))")
+            candidates = sorted(
+                [(p, "subject") for p, cs in s.declared_domain.items() if d in cs and named(p)]
+                + [(p, "object") for p, cs in s.declared_range.items() if d in cs and named(p)],
+                key=lambda c: (str(c[0]), c[1]),
+            )
+            kept = set(candidates)
+            for cand in candidates:  # drop sources whose facts a kept source already types
+                if covered(s, cand[0], cand[1], asserted, kept - {cand}):
+                    kept.discard(cand)
+            for p, side in candidates:
+                if (p, side) in kept:
+                    sources.append(f"?x {_sparql_term(p)} ?o" if side == "subject"
+                                   else f"?o {_sparql_term(p)} ?x FILTER(!isLiteral(?x))")
             for c, ds in s.sco.items():
                 if d in ds and c != d:
                     ref, bind = _restriction_ref(s, c)
@@ -437,6 +444,30 @@ def compile_plan(s: Schema) -> list[Step]:
                 count = "SELECT (COUNT(*) AS ?n) WHERE { ?x a ?c }"
             steps.append(Step(f"types {', '.join(_iri(c) for c in comp)}", updates, count))
     return steps
+
+
+def covered(s: Schema, p, side: str, asserted, kept: set, _seen=frozenset()) -> bool:
+    """True when the ``side`` (subject/object) of every ``p`` fact is also the same side of
+    a fact of a *kept* typing source, so scanning ``p`` would type nothing new.
+
+    Facts of ``p`` are copied to its super-properties (prp-spo1). A property with no
+    asserted facts gets its sides from the rules that produce it: the other side of its
+    inverse, a chain's first subject or last object, a sub-property's same side.
+    Only kept sources count, so two sources never excuse each other.
+    """
+    if any((sup, side) in kept for sup in s.spo.get(p, ()) if sup != p):
+        return True
+    if asserted is None or p in _seen or p in s.symmetric or asserted(p):
+        return False
+    other = "object" if side == "subject" else "subject"
+    producers = [(sub, side) for sub, sups in s.spo.items() if p in sups and sub != p]
+    producers += [(a, other) for a, b in s.inverse if b == p]
+    producers += [(chain[0] if side == "subject" else chain[-1], side) for q, chain in s.chains if q == p]
+    if not producers:
+        return False
+    seen = _seen | {p}
+    return all(src != p and ((src, src_side) in kept or covered(s, src, src_side, asserted, kept, seen))
+               for src, src_side in producers)
 
 
 def _close_component(s: Schema, members: set, inverse: dict) -> list[Step]:
@@ -515,7 +546,7 @@ def materialize(store: ox.Store, *, max_iterations: int = 100) -> MaterializeRep
     """
     before = len(store)
     schema = read_schema(store)
-    plan = compile_plan(schema)
+    plan = compile_plan(schema, asserted=lambda p: next(store.quads_for_pattern(None, p, None, ox.DefaultGraph()), None) is not None)
     store.extend(schema_entailments(schema))
     iterations = 0
     for step in plan:

@@ -169,7 +169,8 @@ class ValidationReport:
             g.add((result, sh.resultSeverity, severity_iri[f.severity]))
             g.add((result, sh.resultMessage, rdflib.Literal(f.message, lang="en")))
             if f.kind == "shape":
-                g.add((result, sh.sourceShape, rdflib.URIRef(_expand(f.rule))))
+                shape = rdflib.BNode(f.rule[2:]) if f.rule.startswith("_:") else rdflib.URIRef(_expand(f.rule))
+                g.add((result, sh.sourceShape, shape))
                 g.add((result, sh.sourceConstraintComponent, rdflib.URIRef(f.component or f"{SH}ConstraintComponent")))
                 if f.path and not f.path.startswith("_:"):
                     g.add((result, sh.resultPath, rdflib.URIRef(f.path)))
@@ -302,6 +303,8 @@ def run_shapes(store: "ox.Store", shapes: "rdflib.Graph | None" = None) -> list[
 
 def validate(files=(), *, checks: bool = True, shapes: bool = True) -> ValidationReport:
     """Validate the embedded graph plus ``files`` with the hygiene checks and the SHACL shapes."""
+    import pyoxigraph as ox
+
     store = build_store(files)
     findings: list[Finding] = []
     check_ids: tuple = ()
@@ -315,8 +318,6 @@ def validate(files=(), *, checks: bool = True, shapes: bool = True) -> Validatio
         graph = shapes_graph()
         shape_names = node_shapes(graph)
         findings += run_shapes(store, graph)
-    import pyoxigraph as ox
-
     triples = sum(1 for _ in store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
     return ValidationReport(
         findings=tuple(sorted(set(findings), key=Finding.sort_key)),
@@ -345,9 +346,10 @@ def _short(iri: str) -> str:
 
 
 def _expand(name: str) -> str:
+    """The IRI of a prefixed name made by _short (a full IRI is returned as it is)."""
     prefix, _, local = name.partition(":")
     ns = _prefixes().get(prefix)
-    return ns + local if ns and not name.startswith(("http:", "https:", "urn:")) else name
+    return ns + local if ns else name
 
 
 def readable(text: str) -> str:

@@ -32,8 +32,7 @@ def to_files(model: Model, prefix: str = "", bom: bool = False) -> dict:
     if prefix and not re.fullmatch(r"[A-Za-z0-9._-]+", prefix):
         raise InputError(f"Archi CSV prefix {prefix!r}: use letters, digits, '.', '_' or '-' only")
     elements = [ELEMENTS_HEADER, (model.id, "ArchimateModel", _name(model.names), _doc(model.documentation), "")]
-    properties = [PROPERTIES_HEADER, (model.id, PROP_LANGUAGE, PRIMARY)]
-    properties += [(model.id, k, v) for k, v in model.properties]
+    properties = [PROPERTIES_HEADER, (model.id, PROP_LANGUAGE, PRIMARY), *_concept_properties(model)]
     for e in model.elements:
         elements.append((e.id, e.type, _name(e.names), _doc(e.documentation), ""))
         properties += _concept_properties(e)
@@ -115,6 +114,7 @@ def read(path) -> Model:
             model_id = row["id"]
             language = next((v for k, v, _ in props.get(model_id, []) if k == PROP_LANGUAGE), "")
             model_names, model_docs = _column_texts(row, language)
+            model_names, model_docs, _ = _split_translations(props.get(model_id, []), model_names, model_docs)
             continue
         names, docs = _column_texts(row, language)
         names, docs, rest = _split_translations(props.get(row["id"], []), names, docs)
@@ -126,7 +126,7 @@ def read(path) -> Model:
             names, docs, rest = _split_translations(props.get(row["id"], []), names, docs)
             kind = row["type"][: -len("Relationship")] if row["type"].endswith("Relationship") else row["type"]
             relationships.append(Relationship(row["id"], kind, row["source"], row["target"], names, docs, rest, line=line))
-    model_props = tuple((k, v) for k, v, _ in props.get(model_id, []) if k != PROP_LANGUAGE)
+    model_props = _split_translations([p for p in props.get(model_id, []) if p[0] != PROP_LANGUAGE], (), ())[2]
     return Model(model_id, model_names, model_docs, tuple(elements), tuple(relationships), (), model_props)
 
 
@@ -148,20 +148,33 @@ def _split_translations(props, names, docs):
     return tuple(names), tuple(docs), tuple(rest)
 
 
-def _rows(path: Path, headers):
-    """(line, {lower-case header: value}) per record; a wrong header or field count is an
-    error naming the file and line, as in Archi ("Incorrect record size")."""
+def read_text(path: Path) -> str:
+    """A UTF-8 text file (byte-order mark allowed), or an InputError naming the file."""
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        return path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
     except UnicodeDecodeError as e:
         raise InputError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
     except OSError as e:
         raise InputError(f"{path}: cannot read: {e.strerror}") from None
-    delimiter = _delimiter(text.split("\n", 1)[0])
+
+
+def numbered_records(text: str, delimiter: str):
+    """(line where the record starts, fields) for each CSV record; quoted newlines count."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header, previous = None, 0
+    previous = 0
     for record in reader:
-        start, previous = previous + 1, reader.line_num
+        yield previous + 1, record
+        previous = reader.line_num
+
+
+def _rows(path: Path, headers):
+    """(line, {lower-case header: value}) per record; a wrong header or field count is an
+    error naming the file and line, as in Archi ("Incorrect record size")."""
+    text = read_text(path)
+    header = None
+    for start, record in numbered_records(text, _delimiter(text.split("\n", 1)[0])):
         if not record or (record[0].startswith("#") and header is not None):
             continue
         if header is None:

@@ -48,22 +48,39 @@ def register(sub) -> None:
     s.set_defaults(func=cmd_coverage)
 
 
-def cmd_link(args) -> int:
+def write_output(path, data: bytes) -> None:
+    """Write a file atomically; a device or pipe (/dev/null, /dev/stdout) is written in place,
+    since replacing it with a regular file would break it for everyone."""
+    import stat
     from pathlib import Path
 
+    from ..store import write_atomically
+
+    path = Path(path)
+    try:
+        special = not stat.S_ISREG(path.stat().st_mode) and not path.is_dir()
+    except FileNotFoundError:
+        special = False
+    if special:
+        with open(path, "wb") as f:
+            f.write(data)
+    else:
+        write_atomically(path, data)
+
+
+def cmd_link(args) -> int:
     from ..errors import InputError
     from ..linking import DEFAULT_BASE, link, report, strict_failure
-    from ..store import write_atomically
 
     base = args.base or DEFAULT_BASE
     result = link(args.inputs, base=base)
     if args.strict and (message := strict_failure(result)):
         raise InputError(message)
     if args.output:
-        write_atomically(Path(args.output), result.turtle(base))
+        write_output(args.output, result.turtle(base))
     text = report(result, args.report_format)
     if args.report:
-        write_atomically(Path(args.report), text.encode("utf-8"))
+        write_output(args.report, text.encode("utf-8"))
     else:
         sys.stdout.write(text)
     return 0
@@ -96,7 +113,7 @@ def coverage_backend(links):
 
 def cmd_coverage(args) -> int:
     from ..api import run_stored
-    from ..cli import _params, _write
+    from ..cli import _params
     from ..errors import QueryError
     from ..namespaces import PREFIXES
     from ..results import render
@@ -121,5 +138,9 @@ def cmd_coverage(args) -> int:
         result = run_stored(q, backend, own)
         text = render(result, args.format, PREFIXES)
         parts.append(f"== {q.title} ({q.id})\n{text}" if len(names) > 1 else text)
-    _write("\n".join(parts), args.output)
+    text = "\n".join(parts)
+    if args.output in (None, "-"):
+        sys.stdout.write(text)
+    else:
+        write_output(args.output, text.encode("utf-8"))
     return 0

@@ -53,36 +53,9 @@ def to_jsonld(graph) -> bytes:
     Embedding (rather than pointing at a URL) keeps the file self-contained: no reader,
     ours or anyone else's, has to fetch a remote context to understand it.
     """
-    import rdflib
+    from .jsonld import to_jsonld_bytes
 
-    from .turtle import canonical_bnode_map, relabel
-
-    context = jsonld_context()
-    canonical = rdflib.Graph()
-    for s, p, o in relabel(graph, canonical_bnode_map(graph)):
-        canonical.add((s, p, o))
-    text = canonical.serialize(format="json-ld", context=context, auto_compact=True)
-    document = json.loads(text)
-    nodes = document.get("@graph", [document] if "@id" in document else [])
-    nodes = [_sorted_values({k: v for k, v in n.items() if k != "@context"}) for n in nodes]
-    nodes.sort(key=lambda n: (n.get("@id", "").startswith("_:"), n.get("@id", "")))
-    out = {"@context": context, "@graph": nodes}
-    return (json.dumps(out, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-
-
-def _sorted_values(value):
-    """Order the members of every JSON-LD set (arrays other than @list) for stable output."""
-    if isinstance(value, dict):
-        return {k: (v if k == "@list" else _sorted_values(v)) for k, v in sorted(value.items(), key=_key_order)}
-    if isinstance(value, list):
-        items = [_sorted_values(v) for v in value]
-        return sorted(items, key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
-    return value
-
-
-def _key_order(item):
-    key = item[0]
-    return (key not in ("@id", "@type"), key)
+    return to_jsonld_bytes(graph, jsonld_context())
 
 
 def to_trig(graph) -> bytes:

@@ -167,7 +167,7 @@ class _Writer:
         inner = INDENT * depth
         parts = []
         for p in order:
-            objects = [self.term(o, depth + 1) for o in sorted(props[p], key=_object_key)]
+            objects = [self.term(o, depth) for o in sorted(props[p], key=_object_key)]
             joiner = " ,\n" + inner + INDENT
             parts.append(self.iri(p) + " " + joiner.join(objects))
         return (" ;\n" + inner).join(parts)

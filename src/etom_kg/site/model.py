@@ -178,25 +178,29 @@ def _text(en: str, es: str) -> Text:
     return Text(en, es or en)
 
 
-def _split(value: str, sep: str) -> list:
-    return sorted({v for v in value.split(sep) if v.strip()}) if value else []
-
-
 def collect(backend, asserted, *, include_deprecated: bool = False, applications: bool = False) -> SiteModel:
     """Run the stored queries the site needs over ``backend`` (the reasoned graph) and
     ``asserted`` (the same graph without entailments, for the ontology reference)."""
     processes: dict[str, Process] = {}
     for r in _records(backend, "process-details", include_deprecated=True):
+        if r["process"] in processes:
+            continue  # a second definition or parent in the same language: the first one is shown
         definition = _text(r["definition_en"], r["definition_es"]) if r["definition_en"] else None
         processes[r["process"]] = Process(
             iri=r["process"], slug=slug(r["process"]), classic_id=r["id"], r16_id=r["r16_id"],
             level=int(r["level"]), label=_text(r["label_en"], r["label_es"]), definition=definition,
-            parent=r["parent"] or None, deprecated=bool(r["deprecated"]),
-            replaced_by=_split(r["replaced_by"], " "),
-            alt_labels={"en": _split(r["alt_labels_en"], "\n"), "es": _split(r["alt_labels_es"], "\n")},
-            lineage_note=r["lineage_note"], inferred=bool(r["inferred"]),
-            project_translation=bool(r["project_translation"]), sources=_split(r["sources"], " "),
+            parent=r["parent"] or None, deprecated=bool(r["deprecated"]), lineage_note=r["lineage_note"],
+            inferred=bool(r["inferred"]), project_translation=bool(r["project_translation"]),
         )
+    for r in _records(backend, "process-other-names"):
+        if r["process"] in processes and r["lang"] in LANGS:
+            processes[r["process"]].alt_labels.setdefault(r["lang"], []).append(r["name"])
+    for r in _records(backend, "process-sources"):
+        if r["process"] in processes:
+            processes[r["process"]].sources.append(r["source"])
+    for r in _records(backend, "deprecated-processes"):
+        if r["process"] in processes and r["replaced_by"]:
+            processes[r["process"]].replaced_by.append(r["replaced_by"])
 
     verticals, horizontals, area = _groupings(backend, processes)
     _add_hierarchy(backend, processes, include_deprecated)
@@ -212,15 +216,7 @@ def collect(backend, asserted, *, include_deprecated: bool = False, applications
         Topic(r["responsibility"], _text(r["label_en"], r["label_es"]), r["broader"], int(r["processes"]))
         for r in _records(backend, "topics")
     ]
-    terms = [
-        OntologyTerm(
-            iri=r["term"], kind=r["kind"], label=_text(r["label_en"] or _local(r["term"]), r["label_es"]),
-            definition=_text(r["definition_en"], r["definition_es"]) if r["definition_en"] else None,
-            parents=tuple(_split(r["parents"], " ")), domains=tuple(_split(r["domains"], " ")),
-            ranges=tuple(_split(r["ranges"], " ")), inverse=r["inverse"], transitive=bool(r["transitive"]),
-        )
-        for r in _records(asserted, "ontology-terms")
-    ]
+    terms = _ontology_terms(asserted)
     if applications:
         for r in _records(backend, "process-applications"):
             if r["process"] in processes:
@@ -237,6 +233,26 @@ def collect(backend, asserted, *, include_deprecated: bool = False, applications
 
 def _local(iri: str) -> str:
     return re.split(r"[#/]", iri)[-1]
+
+
+def _ontology_terms(asserted) -> list[OntologyTerm]:
+    rows: dict[str, list[dict]] = {}
+    for r in _records(asserted, "ontology-terms"):
+        rows.setdefault(r["term"], []).append(r)
+
+    def values(group: list[dict], column: str) -> tuple:
+        return tuple(sorted({r[column] for r in group if r[column]}))
+
+    terms = []
+    for iri, group in rows.items():
+        r = group[0]
+        terms.append(OntologyTerm(
+            iri=iri, kind=r["kind"], label=_text(r["label_en"] or _local(iri), r["label_es"]),
+            definition=_text(r["definition_en"], r["definition_es"]) if r["definition_en"] else None,
+            parents=values(group, "parent"), domains=values(group, "domain"), ranges=values(group, "range"),
+            inverse=(values(group, "inverse") or ("",))[0], transitive=bool(r["transitive"]),
+        ))
+    return terms
 
 
 def _groupings(backend, processes: dict) -> tuple[list, list, str | None]:
@@ -263,8 +279,12 @@ def _groupings(backend, processes: dict) -> tuple[list, list, str | None]:
 
 def _add_hierarchy(backend, processes: dict, include_deprecated: bool) -> None:
     order = {iri: i for i, iri in enumerate(POSTER_COLUMNS)}
+    # children are the inverse of the parents process-details read (the children query,
+    # run once per process, would answer the same at a third of the build time)
+    for p in sorted(processes.values(), key=lambda p: p.sort_key):
+        if p.parent in processes and (include_deprecated or not p.deprecated):
+            processes[p.parent].children.append(p.iri)
     for p in processes.values():
-        p.children = [r["child"] for r in _records(backend, "children", process=p.iri, include_deprecated=include_deprecated)]
         p.verticals = sorted(
             (r["vertical"] for r in _records(backend, "verticals-of-process", process=p.iri)),
             key=lambda v: (order.get(v, len(order)), v),

@@ -78,11 +78,7 @@ def _box(ctx: Context, cell: Cell, root: str) -> str:
     b = cell.box
     p = m.process(b.process)
     cls = ["box"]
-    attributes = {
-        "href": page_url(p, root),
-        "data-process": p.slug,
-        "data-columns": f"{b.start}-{b.start + b.span - 1}",
-    }
+    attributes = {"data-process": p.slug, "data-columns": f"{b.start}-{b.start + b.span - 1}"}
     extra = ""
     if b.unassigned:
         cls.append("unassigned")
@@ -97,7 +93,8 @@ def _box(ctx: Context, cell: Cell, root: str) -> str:
         extra += el("span", f"{count} {noun}", {"class": "badge"})
     attributes["class"] = " ".join(cls)
     content = _id(p.classic_id) + el("span", bi(p.label), {"class": "name"}) + extra
-    return el("td", link(attributes.pop("href"), content, attributes), {"colspan": str(cell.colspan) if cell.colspan > 1 else None})
+    colspan = str(cell.colspan) if cell.colspan > 1 else None
+    return el("td", link(page_url(p, root), content, attributes), {"colspan": colspan})
 
 
 def _band(ctx: Context, band: Band, root: str) -> str:
@@ -199,7 +196,7 @@ def index_page(ctx: Context, grid: list[Band]) -> str:
         + "".join(_band(ctx, b, root) for b in grid),
         {"class": "poster" + (" heat" if m.has_applications else ""), "id": "map"},
     )
-    others = [p for p in m.ordered(i for i, p in m.processes.items() if p.level == 0 and i != m.area)]
+    others = m.ordered(i for i, p in m.processes.items() if p.level == 0 and i != m.area)
     other_areas = el("p", ctx.ui("other_areas") + " " + ", ".join(process_link(ctx, p, root) for p in others),
                      {"class": "other-areas"}) if others else ""
     legend = _legend(ctx) if m.has_applications else ""

@@ -1,0 +1,174 @@
+"""Building a persistent local store from users' files plus eTOM (``etom-kg load``).
+
+The files are parsed and reasoned in memory, then written to a new on-disk oxigraph store
+next to the target, which replaces the target only when complete: an interrupted or
+failed load leaves an existing store as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from . import __version__
+from .errors import InputError
+
+META_FILE = "etom-kg-store.json"
+
+
+class Progress:
+    """A one-line progress display on stderr (only when it is a terminal, or when asked)."""
+
+    def __init__(self, enabled: bool | None = None, stream=None):
+        self.stream = stream or sys.stderr
+        self.enabled = self.stream.isatty() if enabled is None else enabled
+        self._last = 0.0
+
+    def update(self, label: str, done: int, total: int, force: bool = False) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if not force and now - self._last < 0.1:
+            return
+        self._last = now
+        width = 30
+        frac = 0 if total <= 0 else min(1.0, done / total)
+        bar = "#" * int(frac * width) + "-" * (width - int(frac * width))
+        self.stream.write(f"\r{label[:40]:40} [{bar}] {frac * 100:5.1f}%")
+        self.stream.flush()
+
+    def done(self, message: str) -> None:
+        if self.enabled:
+            self.stream.write(f"\r{message:80}\n")
+            self.stream.flush()
+
+
+class _CountingReader:
+    """Wraps a binary file so the parser's reads drive the progress bar."""
+
+    def __init__(self, f, label: str, total: int, progress: Progress):
+        self.f, self.label, self.total, self.progress, self.read_bytes = f, label, total, progress, 0
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.f.read(n)
+        self.read_bytes += len(data)
+        self.progress.update(self.label, self.read_bytes, self.total)
+        return data
+
+    def readinto(self, buffer) -> int:
+        n = self.f.readinto(buffer)
+        self.read_bytes += n or 0
+        self.progress.update(self.label, self.read_bytes, self.total)
+        return n
+
+
+def parse_files(store: ox.Store, files, progress: Progress) -> int:
+    """Parse every file into ``store``'s default graph (named graphs kept for TriG/N-Quads)."""
+    from .graph import input_format
+
+    for path in map(Path, files):
+        fmt = input_format(path)
+        if not path.is_file():
+            raise InputError(f"{path}: no such file")
+        size = path.stat().st_size
+        try:
+            with open(path, "rb") as f:
+                reader = _CountingReader(f, f"parsing {path.name}", size, progress)
+                store.bulk_load(reader, format=fmt, base_iri=path.resolve().as_uri(),
+                                to_graph=None if fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS) else ox.DefaultGraph())
+        except SyntaxError as e:
+            raise InputError(f"{path}: malformed {fmt.name}: {str(e).split(' (', 1)[0]}") from None
+        except (OSError, UnicodeDecodeError) as e:
+            raise InputError(f"{path}: cannot read: {e}") from None
+        progress.update(f"parsing {path.name}", size, size, force=True)
+    return len(store)
+
+
+def build_store(files, target: str | Path, *, reasoner: str = "rules", progress: Progress | None = None) -> dict:
+    """Load eTOM plus ``files``, reason, and write an on-disk store at ``target``.
+
+    Returns the store's metadata (also saved as etom-kg-store.json inside it).
+    """
+    from .rules import materialize
+    from .store import load_embedded
+
+    progress = progress or Progress(False)
+    target = Path(target)
+    if target.exists() and not (target / META_FILE).is_file():
+        raise InputError(f"{target}: exists and is not an etom-kg store; choose a new directory")
+    started = time.perf_counter()
+    memory = ox.Store()
+    load_embedded(memory)
+    parse_files(memory, files, progress)
+    asserted = len(memory)
+    progress.update("reasoning", 0, 1, force=True)
+    if reasoner == "owlrl":
+        memory = _owlrl_store(memory)
+    elif reasoner == "rules":
+        materialize(memory)
+    else:
+        raise InputError(f"unknown reasoner {reasoner!r}; valid: rules, owlrl")
+    progress.update("reasoning", 1, 1, force=True)
+
+    staging = target.with_name(f".{target.name}.loading-{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        disk = ox.Store(str(staging))
+        progress.update("writing store", 0, 1, force=True)
+        disk.bulk_extend(memory.quads_for_pattern(None, None, None))
+        disk.flush()
+        disk.optimize()
+        meta = {
+            "etom_kg_version": __version__,
+            "sources": [str(Path(f).resolve()) for f in files],
+            "asserted_triples": asserted,
+            "reasoned_triples": len(memory),
+            "reasoner": reasoner,
+            "seconds": round(time.perf_counter() - started, 3),
+        }
+        del disk  # close before moving
+        (staging / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+        _replace_dir(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    progress.done(f"loaded {meta['reasoned_triples']} triples into {target}")
+    return meta
+
+
+def _replace_dir(new: Path, target: Path) -> None:
+    """Swap ``new`` into place; the old store is removed only after the swap."""
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        os.replace(target, old)
+        os.replace(new, target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(new, target)
+
+
+def _owlrl_store(memory: ox.Store) -> ox.Store:
+    from .graph import store_to_rdflib
+    from .reasoning import expand
+
+    import rdflib
+
+    closed = expand(store_to_rdflib(memory), reasoner="owlrl")
+    # owlrl writes generalised RDF (literal subjects); such triples cannot be stored.
+    lines = [f"{s.n3()} {p.n3()} {o.n3()} .\n" for s, p, o in closed if not isinstance(s, rdflib.Literal)]
+    out = ox.Store()
+    out.load("".join(lines).encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    return out
+
+
+def store_metadata(path: str | Path) -> dict:
+    meta = Path(path) / META_FILE
+    if not meta.is_file():
+        raise InputError(f"{path}: not an etom-kg store (no {META_FILE})")
+    return json.loads(meta.read_text(encoding="utf-8"))

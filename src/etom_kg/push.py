@@ -1,0 +1,274 @@
+"""Atomic replacement of a named graph on a SPARQL server (``etom-kg push``).
+
+The target graph is written only by the final swap, a single ``MOVE`` request, so a failure
+at any earlier step leaves it exactly as it was; the error says what is on the server. See
+:func:`push` for the steps and :func:`plan_chunks` for why every upload step may be retried.
+"""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from .errors import InputError, RemoteError
+from .remote import DEFAULT_CHUNK_SIZE, DEFAULT_GRAPH, EndpointError, RemoteBackend, check_iri, redact
+from .results import Term
+
+NO_GRAPH_STORE = (404, 405, 501)  # the Graph Store URL is absent or refuses PUT/POST
+NO_MOVE = (400, 501)  # the update endpoint does not understand MOVE
+
+
+class PushError(RemoteError):
+    """A push failed; the message says what is on the server now."""
+
+
+@dataclass(frozen=True)
+class PushReport:
+    endpoint: str
+    graph: str
+    triples: int
+    previous: int  # triples the target graph held before
+    chunks: int
+    protocol: str  # "Graph Store Protocol" or "SPARQL Update"
+    swap: str  # "MOVE" or "COPY+DROP"
+
+    def summary(self) -> str:
+        return (
+            f"pushed {self.triples} triples to <{self.graph}> at {redact(self.endpoint)} "
+            f"({self.chunks} chunk{'s' if self.chunks != 1 else ''} by {self.protocol}, swapped in with {self.swap}; "
+            f"the graph held {self.previous} triples before)"
+        )
+
+
+def embedded_triples(reasoned: bool = True) -> list:
+    """The embedded eTOM graph (reasoned by default: remote servers do not run our rules)."""
+    import pyoxigraph as ox
+
+    from .store import default_store
+
+    store = default_store(reasoned=reasoned).store
+    return [q.triple for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph())]
+
+
+class Chunk(NamedTuple):
+    data: bytes  # N-Triples
+    triples: int
+    blank_nodes: bool
+
+
+def plan_chunks(triples, chunk_size: int) -> list[Chunk]:
+    """N-Triples chunks; every triple that mentions a blank node travels in the first one.
+
+    A blank node label only means the same node within one request, so triples sharing a
+    blank node (OWL lists, restrictions) must be sent together. The first chunk replaces
+    the temporary graph (GSP PUT, or DROP + INSERT), so repeating it changes nothing; every
+    later chunk holds only ground triples, and appending a set of ground triples twice adds
+    nothing either. That is what makes every upload step idempotent, hence retryable.
+    """
+    import pyoxigraph as ox
+
+    if chunk_size < 1:
+        raise InputError(f"--chunk-size must be at least 1, got {chunk_size}")
+
+    def mentions_blank_node(t) -> bool:
+        return isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode)
+
+    unique = sorted(set(triples), key=str)
+    with_blank_nodes = [t for t in unique if mentions_blank_node(t)]
+    ground = [t for t in unique if not mentions_blank_node(t)]
+    groups = [ground[i: i + chunk_size] for i in range(0, len(ground), chunk_size)]
+    if with_blank_nodes:
+        groups.insert(0, with_blank_nodes)  # on its own: Virtuoso caps the size of an INSERT template
+    return [Chunk(ox.serialize(g, format=ox.RdfFormat.N_TRIPLES), len(g), g is with_blank_nodes) for g in groups]
+
+
+class _Progress:
+    """A one-line progress bar on stderr."""
+
+    def __init__(self, total: int, enabled: bool, stream=None):
+        self.total, self.enabled, self.stream = total, enabled, stream or sys.stderr
+
+    def show(self, done: int, chunk: int, chunks: int) -> None:
+        if not self.enabled:
+            return
+        width = 30
+        filled = width * done // self.total if self.total else width
+        self.stream.write(f"\rpush [{'#' * filled}{'-' * (width - filled)}] {done}/{self.total} triples, chunk {chunk}/{chunks}")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def push(
+    remote: RemoteBackend,
+    triples=None,
+    *,
+    graph: str = DEFAULT_GRAPH,
+    reasoned: bool = True,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    progress: bool = False,
+    on_chunk=None,
+) -> PushReport:
+    """Replace the named graph ``graph`` on the server with ``triples``, atomically.
+
+    ``triples`` defaults to the embedded graph (reasoned unless ``reasoned=False``).
+
+    1. Count the target (this also proves the server answers) and check write access
+       with ``DROP SILENT GRAPH`` on a fresh temporary graph ``urn:etom-kg:push:<uuid>``.
+    2. Upload the chunks (:func:`plan_chunks`) into the temporary graph with the Graph
+       Store Protocol, or with SPARQL Update where the server has no Graph Store endpoint.
+    3. Verify the temporary graph holds exactly the expected number of triples.
+    4. Swap: ``MOVE <tmp> TO <target>``, one update request (``COPY`` then ``DROP`` where
+       the server does not know MOVE); then verify the target's count.
+
+    Until step 4 the target graph is not written, so any failure leaves it exactly as it
+    was; the temporary graph is dropped when the server still answers, and the error says
+    whether it is left behind. ``on_chunk(done, total)`` is called after each chunk.
+    """
+    check_iri(graph, "--graph")
+    chunks = plan_chunks(embedded_triples(reasoned) if triples is None else triples, chunk_size)
+    if not chunks:
+        raise InputError("nothing to push: the graph is empty")
+    attempt = _Attempt(remote, graph, chunks)
+    protocol = attempt.upload(_Progress(attempt.expected, progress), on_chunk)
+    attempt.verify_upload()
+    swap = attempt.swap()
+    attempt.verify_target()
+    return PushReport(remote.endpoint, graph, attempt.expected, attempt.previous, len(chunks), protocol, swap)
+
+
+class _Attempt:
+    """One push: the temporary graph, what the target held, and honest failure messages."""
+
+    def __init__(self, remote: RemoteBackend, graph: str, chunks: list[Chunk]):
+        self.remote, self.graph, self.chunks = remote, graph, chunks
+        self.expected = sum(chunk.triples for chunk in chunks)
+        self.temporary = f"urn:etom-kg:push:{uuid.uuid4().hex}"
+        self.target_term, self.temporary_term = Term.uri(graph).n3(), Term.uri(self.temporary).n3()
+        self.drop_temporary = f"DROP SILENT GRAPH {self.temporary_term}"
+        try:
+            self.previous = remote.count(graph)
+        except RemoteError as e:
+            raise PushError(f"push failed before writing anything: {e}") from None
+        try:
+            remote.update(self.drop_temporary, idempotent=True, what="check write access")
+        except RemoteError as e:
+            raise PushError(f"push failed: {e}. {self.untouched()}; nothing was written") from None
+
+    def untouched(self) -> str:
+        return f"Target graph {self.target_term} untouched ({self.previous} triples)"
+
+    def abandon(self, error: Exception) -> PushError:
+        """The target was never written: drop the temporary graph if possible, and say so."""
+        return PushError(f"push failed: {error}. {self.untouched()}; {self.cleanup()}")
+
+    def cleanup(self) -> str:
+        try:
+            self.remote.update(self.drop_temporary, idempotent=True, what="drop the temporary graph")
+            return f"temporary graph {self.temporary_term} dropped"
+        except RemoteError:
+            return f"temporary graph {self.temporary_term} left behind (remove it with: {self.drop_temporary})"
+
+    # ---- steps
+
+    def upload(self, bar: _Progress, on_chunk) -> str:
+        protocol = "Graph Store Protocol" if self.remote.store_endpoint else "SPARQL Update"
+        done, total = 0, len(self.chunks)
+        try:
+            for number, chunk in enumerate(self.chunks, start=1):
+                what = f"upload chunk {number}/{total}"
+                try:
+                    if protocol == "Graph Store Protocol":
+                        try:
+                            self.remote.graph_store("PUT" if number == 1 else "POST", self.temporary, chunk.data, what=what)
+                        except EndpointError as e:
+                            if number != 1 or e.status not in NO_GRAPH_STORE:
+                                raise
+                            protocol = "SPARQL Update"  # no Graph Store here and nothing written: fall back
+                    if protocol == "SPARQL Update":
+                        self.remote.update(self.insert(chunk, first=number == 1), idempotent=True, what=what)
+                except RemoteError as e:
+                    raise self.abandon(e) from None
+                done += chunk.triples
+                bar.show(done, number, total)
+                if on_chunk is not None:
+                    on_chunk(number, total)
+        finally:
+            bar.close()
+        return protocol
+
+    def insert(self, chunk: Chunk, first: bool) -> str:
+        """SPARQL Update for one chunk; the first also empties the temporary graph.
+
+        INSERT DATA may not hold blank nodes on some servers (Virtuoso), so the blank-node
+        chunk is a template with an empty WHERE, which mints each label once per request.
+        """
+        graph, triples = self.temporary_term, chunk.data.decode("utf-8")
+        insert = (
+            f"INSERT {{ GRAPH {graph} {{\n{triples}}} }} WHERE {{}}" if chunk.blank_nodes
+            else f"INSERT DATA {{ GRAPH {graph} {{\n{triples}}} }}"
+        )
+        return f"{self.drop_temporary} ;\n{insert}" if first else insert
+
+    def verify_upload(self) -> None:
+        try:
+            loaded = self.remote.count(self.temporary, what="count the temporary graph")
+        except RemoteError as e:
+            raise self.abandon(e) from None
+        if loaded != self.expected:
+            raise self.abandon(RemoteError(f"the temporary graph holds {loaded} triples, expected {self.expected}"))
+
+    def swap(self) -> str:
+        """MOVE the temporary graph onto the target; COPY + DROP where MOVE is unknown."""
+        source, target = self.temporary_term, self.target_term
+        try:
+            # Not retried: if the answer is lost, a second MOVE would find no source graph.
+            self.remote.update(f"MOVE {source} TO {target}", idempotent=False, what="swap in the new graph")
+            return "MOVE"
+        except EndpointError as e:
+            if e.status not in NO_MOVE:
+                self.settle(e, moved=True)
+                return "MOVE"
+        try:
+            self.remote.update(f"COPY {source} TO {target}", idempotent=True, what="swap in the new graph (COPY)")
+        except RemoteError as e:
+            self.settle(e, moved=False)
+        self.cleanup()  # the target is replaced already; a leftover temporary graph is harmless
+        return "COPY+DROP"
+
+    def settle(self, error: Exception, moved: bool) -> None:
+        """The swap request failed: ask the server what happened. Returns only if it was applied.
+
+        After a MOVE the temporary graph tells: gone means applied, complete means not.
+        A COPY leaves it in place, so only a change of the target's count can tell.
+        """
+        try:
+            now, left = self.remote.count(self.graph), self.remote.count(self.temporary)
+        except RemoteError:
+            raise PushError(
+                f"push failed: {error}. The server could not be asked what happened: target graph {self.target_term} "
+                f"holds either its previous {self.previous} triples or the new {self.expected}; temporary graph "
+                f"{self.temporary_term} may be left behind (remove it with: {self.drop_temporary})"
+            ) from None
+        counts_differ = self.previous != self.expected
+        if now == self.expected and (left == 0 if moved else counts_differ):
+            return  # applied; only the answer was lost
+        if left == self.expected and now == self.previous and (moved or counts_differ):
+            raise PushError(f"push failed: {error}. {self.untouched()}; {self.cleanup()}")
+        raise PushError(
+            f"push failed: {error}. Target graph {self.target_term} now holds {now} triples (before: {self.previous}, "
+            f"pushed: {self.expected}); temporary graph {self.temporary_term} holds {left} (remove it with: {self.drop_temporary})"
+        )
+
+    def verify_target(self) -> None:
+        try:
+            final = self.remote.count(self.graph, what="count the new graph")
+        except RemoteError as e:
+            raise PushError(f"push sent the swap but could not check it: {e}. Target graph {self.target_term} should hold {self.expected} triples") from None
+        if final != self.expected:
+            raise PushError(f"after the swap target graph {self.target_term} holds {final} triples, expected {self.expected}")
