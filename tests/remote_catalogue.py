@@ -105,3 +105,4 @@ def assert_same_answers(case, remote, local) -> None:
     assert a.variables == b.variables
     problem = differences(a, b, q.text)
     assert not problem, problem
+

@@ -140,3 +140,20 @@ def test_debug_shows_the_traceback(capsys):
 
     with pytest.raises(QueryError):
         main(["--debug", "query", "nope"])
+
+
+def test_query_path_never_imports_rdflib_or_owlrl(tmp_path):
+    """The architecture behind the latency target: answers come from oxigraph alone."""
+    import subprocess
+    import sys
+
+    code = ("import sys, io, contextlib\n"
+            "from etom_kg.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            "    assert main(['query', 'processes-for-topic', '--param', 'topic=complaints']) == 0\n"
+            "heavy = sorted(m for m in ('rdflib', 'owlrl', 'pyshacl', 'SPARQLWrapper', 'xmlschema') if m in sys.modules)\n"
+            "print(heavy)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
+                          env={"ETOM_KG_CACHE_DIR": str(tmp_path / "cache")})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

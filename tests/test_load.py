@@ -35,6 +35,8 @@ def test_load_then_query_the_store(tmp_path, capsys):
     ]
     code, out, _ = run(capsys, "query", "processes-for-topic", "-p", "topic=complaints", "--store", str(store), "-f", "csv")
     assert code == 0 and "ProblemHandling,1.1.1.6" in out
+    code, out, _ = run(capsys, "info", "--store", str(store))
+    assert code == 0 and f"sources: {data.resolve()}" in out and "processes per level: L0=3, L1=8, L2=35, L3=79" in out
 
 
 def test_malformed_input_names_file_and_line_and_keeps_the_old_store(tmp_path, capsys):

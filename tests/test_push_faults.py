@@ -14,7 +14,7 @@ import pytest
 
 from etom_kg.cli import main
 from etom_kg.errors import RemoteError
-from etom_kg.push import plan_chunks
+from etom_kg.push import plan_chunks, store_triples
 from etom_kg.remote import Credentials, RemoteBackend, derive_endpoints, push
 
 pytest_plugins = ("servers",)
@@ -206,7 +206,9 @@ def test_timeouts_are_configurable_and_reported(oxigraph, proxy_to, capsys):
 def test_falls_back_to_sparql_update_without_a_graph_store(oxigraph, store):
     remote = RemoteBackend(oxigraph.query_url, store_endpoint=f"{oxigraph.base}/no-graph-store-here")
     report = push(remote, graph=GRAPH, chunk_size=3000)
+    blank = plan_chunks(store_triples(store), 3000)[0].triples
     assert (report.protocol, report.triples) == ("SPARQL Update", len(store))
+    assert report.chunks == 1 + -(-(len(store) - blank) // 1000)  # INSERT DATA holds at most 1000 triples
     assert RemoteBackend(oxigraph.query_url).count(GRAPH) == len(store)
 
 
@@ -260,7 +262,7 @@ def test_update_and_graph_store_urls_are_derived_from_known_layouts(query_url, a
 def test_chunks_keep_blank_nodes_together_and_cover_every_triple_once(store):
     import pyoxigraph as ox
 
-    triples = [q.triple for q in store.store.quads_for_pattern(None, None, None, ox.DefaultGraph())]
+    triples = store_triples(store)
     chunks = plan_chunks(triples + triples[:10], 500)  # duplicates are sent once
     parsed = [list(ox.parse(chunk.data, format=ox.RdfFormat.N_TRIPLES)) for chunk in chunks]
     assert [c.triples for c in chunks] == [len(p) for p in parsed]

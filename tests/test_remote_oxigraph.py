@@ -13,8 +13,8 @@ from remote_catalogue import assert_same_answers, case_id, catalogue_cases
 
 from etom_kg.api import run_stored
 from etom_kg.cli import main
+from etom_kg.push import PushReport, store_triples
 from etom_kg.queries import catalog
-from etom_kg.push import PushReport
 from etom_kg.remote import DEFAULT_GRAPH, RemoteBackend, push
 
 pytest_plugins = ("servers",)
@@ -23,9 +23,10 @@ GRAPH = "https://example.org/graphs/etom-reasoned"
 
 
 @pytest.fixture(scope="session")
-def oxigraph_pushed(oxigraph_server) -> PushReport:
-    """The reasoned graph pushed once into GRAPH (small chunks, so several requests)."""
-    return push(RemoteBackend(oxigraph_server.query_url), graph=GRAPH, chunk_size=2000)
+def oxigraph_pushed(oxigraph_server, store) -> PushReport:
+    """The reasoned graph pushed once into GRAPH (small chunks, so several requests): the very
+    triples of the session's embedded store, so both sides answer from the same graph."""
+    return push(RemoteBackend(oxigraph_server.query_url), store_triples(store), graph=GRAPH, chunk_size=2000)
 
 
 @pytest.fixture(scope="session")

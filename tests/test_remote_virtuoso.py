@@ -15,8 +15,8 @@ from remote_catalogue import assert_same_answers, case_id, catalogue_cases
 
 from etom_kg.api import run_stored
 from etom_kg.cli import main
+from etom_kg.push import PushReport, store_triples
 from etom_kg.queries import catalog
-from etom_kg.push import PushReport
 from etom_kg.remote import XSD_BOOLEAN, Credentials, RemoteBackend, push
 
 pytest_plugins = ("servers",)
@@ -32,8 +32,9 @@ def dba() -> Credentials:
 
 
 @pytest.fixture(scope="session")
-def virtuoso_pushed(virtuoso_server, dba) -> PushReport:
-    return push(RemoteBackend(virtuoso_server.query_url, credentials=dba), graph=GRAPH, chunk_size=2000)
+def virtuoso_pushed(virtuoso_server, dba, store) -> PushReport:
+    """The session's embedded (reasoned) graph, pushed once into GRAPH."""
+    return push(RemoteBackend(virtuoso_server.query_url, credentials=dba), store_triples(store), graph=GRAPH, chunk_size=2000)
 
 
 @pytest.fixture(scope="session")
@@ -53,16 +54,11 @@ def test_push_uses_the_authenticated_endpoints(virtuoso_server, virtuoso_pushed,
 # the embedded store). Each is an expected failure, strict: when the query is rewritten in
 # the portable form given here, the case passes and pytest reports the entry as stale.
 VIRTUOSO_DEVIATIONS = {
-    "processes": "CONCAT(?unbound, \"; \") gives \"; \" instead of an error, so COALESCE never falls back; "
-                 "portable: IF(BOUND(?v1), CONCAT(?v1, \"; \"), \"\")",
-    "processes[include_deprecated=true]": "as processes",
     "process-details": "GROUP_CONCAT over only unbound values gives \"\" where SPARQL 1.1 stores leave it unbound "
                        "(with include_deprecated=true Virtuoso happens to agree); portable: COALESCE(GROUP_CONCAT(...), \"\")",
     "ontology-terms": "GROUP_CONCAT over only unbound values gives \"\", as in process-details",
     "topic-index": "REPLACE and LCASE treat stored non-ASCII text byte by byte, so accent folding mangles "
                    "Spanish names; no portable SPARQL form found (a folded key stored as data would be)",
-    "invocations[direct_only=true]": "FILTER(... || ?direct) keeps the row but ?direct, bound by "
-                                     "BIND(EXISTS {...}), is projected as 0; portable: repeat the EXISTS in the FILTER",
 }
 # Same deviation as an entry above and ~8 s of Virtuoso time: listed, not run.
 NOT_RUN = {"topic-index[include_deprecated=true]": "as topic-index"}
@@ -121,7 +117,7 @@ def test_query_command_on_virtuoso(virtuoso_server, virtuoso_pushed, capsys):
 def test_push_by_sparql_update_when_there_is_no_graph_store(virtuoso_server, dba, store):
     graph = "https://example.org/graphs/by-update"
     remote = RemoteBackend(virtuoso_server.query_url, credentials=dba, store_endpoint=f"{virtuoso_server.base}/no-graph-store-here")
-    report = push(remote, graph=graph, chunk_size=1500)
+    report = push(remote, store_triples(store), graph=graph)  # default chunk size: INSERT DATA of 5000 triples
     assert (report.protocol, report.triples, report.swap) == ("SPARQL Update", len(store), "MOVE")
     q = catalog("cq").get("process-count-by-level")
     scoped = RemoteBackend(virtuoso_server.query_url, graph=graph)

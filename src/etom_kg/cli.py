@@ -161,20 +161,29 @@ def cmd_export(args) -> int:
 def cmd_info(args) -> int:
     from .api import run_stored
     from .queries import catalog
-    from .store import default_store, load_embedded
+    from .store import default_store, load_embedded, open_persistent
 
     import pyoxigraph as ox
 
-    asserted = ox.Store()
-    load_embedded(asserted)
-    backend = default_store()
+    lines = [f"etom-kg {__version__}"]
+    if args.store:
+        from .loading import store_metadata
+
+        meta = store_metadata(args.store)
+        backend = open_persistent(args.store)
+        lines += [
+            f"store: {args.store} (built by etom-kg {meta['etom_kg_version']}, reasoner {meta['reasoner']})",
+            "sources: " + (", ".join(meta["sources"]) or "(eTOM only)"),
+            f"asserted triples: {meta['asserted_triples']}",
+            f"reasoned triples: {len(backend)}",
+        ]
+    else:
+        asserted = ox.Store()
+        load_embedded(asserted)
+        backend = default_store()
+        lines += [f"asserted triples: {len(asserted)}", f"reasoned triples: {len(backend)}"]
     counts = run_stored(catalog("cq").get("process-count-by-level"), backend).records()
-    lines = [
-        f"etom-kg {__version__}",
-        f"asserted triples: {len(asserted)}",
-        f"reasoned triples: {len(backend)}",
-        "processes per level: " + ", ".join(f"L{r['level']}={r['processes']}" for r in counts),
-    ]
+    lines.append("processes per level: " + ", ".join(f"L{r['level']}={r['processes']}" for r in counts))
     _write("\n".join(lines) + "\n", None)
     return EXIT_OK
 
@@ -261,6 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_export)
 
     s = sub.add_parser("info", help="version, triple counts and processes per level")
+    add_store_option(s)
     s.set_defaults(func=cmd_info)
 
     import importlib

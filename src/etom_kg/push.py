@@ -18,6 +18,11 @@ from .results import Term
 
 NO_GRAPH_STORE = (404, 405, 501)  # the Graph Store URL is absent or refuses PUT/POST
 NO_MOVE = (400, 501)  # the update endpoint does not understand MOVE
+UPDATE_CHUNK = 1000  # most triples per INSERT DATA: Virtuoso's parser runs out of memory near 5000
+
+
+class _NoGraphStore(Exception):
+    """The Graph Store URL refused the first chunk as unknown: use SPARQL Update instead."""
 
 
 class PushError(RemoteError):
@@ -44,12 +49,16 @@ class PushReport:
 
 def embedded_triples(reasoned: bool = True) -> list:
     """The embedded eTOM graph (reasoned by default: remote servers do not run our rules)."""
-    import pyoxigraph as ox
-
     from .store import default_store
 
-    store = default_store(reasoned=reasoned).store
-    return [q.triple for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph())]
+    return store_triples(default_store(reasoned=reasoned))
+
+
+def store_triples(backend) -> list:
+    """The triples in the default graph of an :class:`etom_kg.store.OxigraphBackend`."""
+    import pyoxigraph as ox
+
+    return [q.triple for q in backend.store.quads_for_pattern(None, None, None, ox.DefaultGraph())]
 
 
 class Chunk(NamedTuple):
@@ -82,6 +91,14 @@ def plan_chunks(triples, chunk_size: int) -> list[Chunk]:
     if with_blank_nodes:
         groups.insert(0, with_blank_nodes)  # on its own: Virtuoso caps the size of an INSERT template
     return [Chunk(ox.serialize(g, format=ox.RdfFormat.N_TRIPLES), len(g), g is with_blank_nodes) for g in groups]
+
+
+def _split(chunk: Chunk, size: int) -> list[Chunk]:
+    """Smaller pieces of a ground chunk (one triple per N-Triples line); blank nodes stay together."""
+    if chunk.blank_nodes or chunk.triples <= size:
+        return [chunk]
+    lines = chunk.data.splitlines(keepends=True)
+    return [Chunk(b"".join(lines[i: i + size]), len(lines[i: i + size]), False) for i in range(0, len(lines), size)]
 
 
 class _Progress:
@@ -135,11 +152,11 @@ def push(
     if not chunks:
         raise InputError("nothing to push: the graph is empty")
     attempt = _Attempt(remote, graph, chunks)
-    protocol = attempt.upload(_Progress(attempt.expected, progress), on_chunk)
+    protocol, sent = attempt.upload(_Progress(attempt.expected, progress), on_chunk)
     attempt.verify_upload()
     swap = attempt.swap()
     attempt.verify_target()
-    return PushReport(remote.endpoint, graph, attempt.expected, attempt.previous, len(chunks), protocol, swap)
+    return PushReport(remote.endpoint, graph, attempt.expected, attempt.previous, sent, protocol, swap)
 
 
 class _Attempt:
@@ -176,31 +193,42 @@ class _Attempt:
 
     # ---- steps
 
-    def upload(self, bar: _Progress, on_chunk) -> str:
-        protocol = "Graph Store Protocol" if self.remote.store_endpoint else "SPARQL Update"
-        done, total = 0, len(self.chunks)
+    def upload(self, bar: _Progress, on_chunk) -> tuple[str, int]:
+        """Send every chunk into the temporary graph; returns (protocol, requests sent)."""
         try:
-            for number, chunk in enumerate(self.chunks, start=1):
-                what = f"upload chunk {number}/{total}"
+            if self.remote.store_endpoint:
                 try:
-                    if protocol == "Graph Store Protocol":
-                        try:
-                            self.remote.graph_store("PUT" if number == 1 else "POST", self.temporary, chunk.data, what=what)
-                        except EndpointError as e:
-                            if number != 1 or e.status not in NO_GRAPH_STORE:
-                                raise
-                            protocol = "SPARQL Update"  # no Graph Store here and nothing written: fall back
-                    if protocol == "SPARQL Update":
-                        self.remote.update(self.insert(chunk, first=number == 1), idempotent=True, what=what)
-                except RemoteError as e:
-                    raise self.abandon(e) from None
-                done += chunk.triples
-                bar.show(done, number, total)
-                if on_chunk is not None:
-                    on_chunk(number, total)
+                    return "Graph Store Protocol", self._send(self.chunks, self._put_or_post, bar, on_chunk)
+                except _NoGraphStore:
+                    pass  # refused at the first chunk, so nothing was written: fall back
+            chunks = [piece for chunk in self.chunks for piece in _split(chunk, UPDATE_CHUNK)]
+            return "SPARQL Update", self._send(chunks, self._insert, bar, on_chunk)
         finally:
             bar.close()
-        return protocol
+
+    def _send(self, chunks: list[Chunk], send_one, bar: _Progress, on_chunk) -> int:
+        done, total = 0, len(chunks)
+        for number, chunk in enumerate(chunks, start=1):
+            try:
+                send_one(chunk, number, f"upload chunk {number}/{total}")
+            except RemoteError as e:
+                raise self.abandon(e) from None
+            done += chunk.triples
+            bar.show(done, number, total)
+            if on_chunk is not None:
+                on_chunk(number, total)
+        return total
+
+    def _put_or_post(self, chunk: Chunk, number: int, what: str) -> None:
+        try:
+            self.remote.graph_store("PUT" if number == 1 else "POST", self.temporary, chunk.data, what=what)
+        except EndpointError as e:
+            if number == 1 and e.status in NO_GRAPH_STORE:
+                raise _NoGraphStore() from None
+            raise
+
+    def _insert(self, chunk: Chunk, number: int, what: str) -> None:
+        self.remote.update(self.insert(chunk, first=number == 1), idempotent=True, what=what)
 
     def insert(self, chunk: Chunk, first: bool) -> str:
         """SPARQL Update for one chunk; the first also empties the temporary graph.

@@ -13,8 +13,8 @@ Requests are built by SPARQLWrapper; this module owns the HTTP layer around it
 (authentication without process-wide state, timeouts, retries, and error messages that
 quote the server). Rules kept here:
 
-* Parameters are RDF terms placed by :func:`etom_kg.queries.inject_values` (a VALUES
-  block), never spliced text. Virtuoso gets the same terms as ``BIND`` (see
+* Parameters are RDF terms placed by :func:`etom_kg.queries.inject_values` (VALUES
+  blocks), never spliced text. Virtuoso gets the same terms as ``BIND`` (see
   :func:`bind_parameters`).
 * ``graph=IRI`` scopes every query with the SPARQL 1.1 Protocol parameter
   ``default-graph-uri=IRI``: the named graph becomes the query's default graph, exactly as
@@ -38,6 +38,7 @@ import urllib.parse
 import urllib.request
 import warnings
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .errors import InputError, QueryError, RemoteError
 from .results import XSD, Result, Term
@@ -95,18 +96,14 @@ def redact(url: str) -> str:
 
 
 def derive_endpoints(query_url: str, authenticated: bool) -> tuple[str, str | None]:
-    """Default (update URL, Graph Store URL) for a query URL, from well-known layouts.
+    """Default (update URL, Graph Store URL) for a query URL, from well-known layouts:
 
-    ========================================  ====================  =============================
-    query endpoint                            update endpoint       Graph Store Protocol
-    ========================================  ====================  =============================
-    ``…/repositories/ID`` (GraphDB, RDF4J)    ``…/ID/statements``   ``…/ID/rdf-graphs/service``
-    ``/query`` at the root (Oxigraph)         ``/update``           ``/store``
-    ``/DATASET/query`` or ``/sparql`` (Fuseki) ``/DATASET/update``  ``/DATASET/data``
-    ``/sparql`` with credentials (Virtuoso)   ``/sparql-auth``      ``/sparql-graph-crud-auth``
-    ``/sparql`` anonymous (Neptune)           ``/sparql``           ``/sparql/gsp/``
-    anything else                             the query URL         none: SPARQL Update only
-    ========================================  ====================  =============================
+    - ``…/repositories/ID`` (GraphDB, RDF4J): ``…/ID/statements`` and ``…/ID/rdf-graphs/service``
+    - ``/query`` at the root (Oxigraph): ``/update`` and ``/store``
+    - ``/sparql`` with credentials (Virtuoso): ``/sparql-auth`` and ``/sparql-graph-crud-auth``
+    - ``/sparql`` anonymous (Neptune): ``/sparql`` and ``/sparql/gsp/``
+    - ``/DATASET/query`` or ``/DATASET/sparql`` (Fuseki): ``/DATASET/update`` and ``/DATASET/data``
+    - anything else: the query URL itself, and no Graph Store (SPARQL Update only)
 
     ``--update-endpoint`` / ``--store-endpoint`` always win, and a Graph Store URL that
     answers 404, 405 or 501 makes :func:`push` fall back to SPARQL Update.
@@ -338,23 +335,41 @@ def declare_prefixes(text: str, prefixes: dict) -> str:
     return "".join(f"PREFIX {p}: <{prefixes[p]}> " for p in needed) + text
 
 
-def bind_parameters(text: str, bindings: dict, virtuoso: bool = False) -> str:
-    """Bound parameters as proper SPARQL terms at the top of the outermost WHERE.
+class _Slot(NamedTuple):
+    """Stands in for a term while inject_values places the blocks (see bind_parameters)."""
 
-    The standard form is :func:`etom_kg.queries.inject_values` (a VALUES block). Virtuoso
-    7.2 deadlocks (the whole server stops answering) on a VALUES block combined with
-    ``BIND(EXISTS {…})`` and further joins, so it gets one ``BIND(term AS ?name)`` per
-    parameter instead: the same single solution, joined at the same place.
+    name: str
+
+    def n3(self) -> str:
+        return f"\x00{self.name}\x00"  # NUL never occurs in a query: an unmistakable marker
+
+
+_SLOTTED_VALUES = re.compile(r"VALUES\s*\(([^()]*)\)\s*\{\s*\(((?:\s*\x00\w+\x00)+)\s*\)\s*\}")
+
+
+def bind_parameters(text: str, bindings: dict, virtuoso: bool = False) -> str:
+    """Bound parameters as proper SPARQL terms, placed by :func:`etom_kg.queries.inject_values`.
+
+    The standard form is its VALUES block in every group that uses a parameter. Virtuoso
+    7.2 deadlocks (the whole server stops answering) on a VALUES block next to
+    ``BIND(EXISTS {…})`` and further joins, so there each block becomes
+    ``BIND(term AS ?name)``: at the start of the same group, the same single solution.
+    The placement stays inject_values' own: it runs with markers, which are then replaced.
     """
-    from .queries import _mask, inject_values
+    from .queries import inject_values
 
     if not virtuoso or not bindings:
         return inject_values(text, bindings)
-    m = re.search(r"\bWHERE\s*\{", _mask(text), re.IGNORECASE)
-    if not m:
-        raise QueryError("a query with parameters needs an explicit WHERE { ... }")
-    block = " ".join(f"BIND({bindings[name].n3()} AS ?{name})" for name in sorted(bindings))
-    return f"{text[: m.end()]} {block} {text[m.end():]}"
+    slotted = inject_values(text, {name: _Slot(name) for name in bindings})
+
+    def as_binds(block: re.Match) -> str:
+        names = re.findall(r"\x00(\w+)\x00", block.group(2))
+        return " ".join(f"BIND({bindings[name].n3()} AS ?{name})" for name in names)
+
+    out = _SLOTTED_VALUES.sub(as_binds, slotted)
+    if "\x00" in out:  # pragma: no cover - only if inject_values changes its block syntax
+        raise QueryError("internal error: cannot turn the parameter VALUES block into BIND for Virtuoso")
+    return out
 
 
 # --------------------------------------------------------------------------- results
