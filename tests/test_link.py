@@ -397,13 +397,13 @@ def test_outputs_to_devices_and_pipes_are_written_in_place(tmp_path):
     import stat
     import threading
 
-    from etom_kg.commands.interop import write_output
+    from etom_kg.store import write_atomically
 
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
     received = []
     reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
     reader.start()
-    write_output(fifo, b"report\n")
+    write_atomically(fifo, b"report\n")
     reader.join(timeout=10)
     assert received == [b"report\n"] and stat.S_ISFIFO(fifo.stat().st_mode)

@@ -136,7 +136,7 @@ def _is_graph(text: str) -> bool:
 def cmd_export(args) -> int:
     from pathlib import Path
 
-    from .commands.interop import write_output
+    from .store import write_atomically
     from .errors import InputError
     from .exporters import export, get_exporter
 
@@ -150,11 +150,11 @@ def cmd_export(args) -> int:
         if folder.exists() and not folder.is_dir():
             raise InputError(f"{folder}: not a directory (format {args.format!r} writes several files)")
         for name, content in data.items():
-            write_output(folder / name, content)
+            write_atomically(folder / name, content)
     elif args.output in (None, "-"):
         sys.stdout.buffer.write(data)
     else:
-        write_output(Path(args.output), data)
+        write_atomically(Path(args.output), data)
     return EXIT_OK
 
 

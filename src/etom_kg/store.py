@@ -163,6 +163,20 @@ def reasoned_cache_path() -> Path | None:
 
 
 def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename, so a reader never
+    sees half a file and a failure leaves the old one. A device or pipe (``/dev/null``,
+    ``/dev/stdout``, a FIFO) is written in place: renaming over it would replace it."""
+    import stat
+
+    path = Path(path)
+    try:
+        special = not stat.S_ISREG(path.stat().st_mode) and not path.is_dir()
+    except FileNotFoundError:
+        special = False
+    if special:
+        with open(path, "wb") as f:
+            f.write(data)
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

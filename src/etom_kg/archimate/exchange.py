@@ -8,6 +8,7 @@ Validation is offline: the schemas are package data and their remote imports of
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from functools import lru_cache
 from importlib import resources
@@ -142,8 +143,6 @@ def _properties(node, properties, definitions: dict) -> None:
 
 def _property_definitions(model: Model) -> dict:
     """{property name: definition id}, in first-use order."""
-    import re
-
     names: dict = {}
     for owner in (model, *model.elements, *model.relationships):
         for key, _ in owner.properties:
@@ -242,17 +241,11 @@ def read(path) -> Model:
         raise InputError(f"{path}: ArchiMate 2.x exchange files ({OLD_NS}) are not supported; export as ArchiMate 3.x")
     if tag != _q("model"):
         raise InputError(f"{path}:{root.line}: not an ArchiMate exchange file (root element {tag!r}, expected {{{NS}}}model)")
-    definitions = {}
-    for d in root.findall(f"{_q('propertyDefinitions')}/{_q('propertyDefinition')}"):
-        definitions[d.get("identifier")] = _read_texts(d, "name")
-    def props(node):
-        out = []
-        for prop in node.findall(f"{_q('properties')}/{_q('property')}"):
-            names = definitions.get(prop.get("propertyDefinitionRef"), ())
-            key = _pick(names) or prop.get("propertyDefinitionRef") or ""
-            value = _pick(_read_texts(prop, "value"))
-            out.append((key, value))
-        return tuple(out)
+    definitions = {d.get("identifier"): _read_texts(d, "name")
+                   for d in root.findall(f"{_q('propertyDefinitions')}/{_q('propertyDefinition')}")}
+
+    def props(node) -> tuple:
+        return _read_properties(node, definitions)
 
     elements = []
     for e in root.findall(f"{_q('elements')}/{_q('element')}"):
@@ -270,12 +263,24 @@ def read(path) -> Model:
                  tuple(elements), tuple(relationships), folders, props(root), metadata)
 
 
+def _read_properties(node, definitions: dict) -> tuple:
+    """((property name, value), ...), the name taken from the property definition."""
+    out = []
+    for prop in node.findall(f"{_q('properties')}/{_q('property')}"):
+        names = definitions.get(prop.get("propertyDefinitionRef"), ())
+        out.append((_pick(names) or prop.get("propertyDefinitionRef") or "", _pick(_read_texts(prop, "value"))))
+    return tuple(out)
+
+
 def _local_type(value: str | None) -> str:
     return (value or "").split(":")[-1]
 
 
 def _read_texts(node, tag: str) -> tuple:
-    return tuple(Text(child.get(LANG) or "", (child.text or "").strip()) for child in node.findall(_q(tag)))
+    # Names are normalised as Archi does; documentation keeps its whitespace (xml:space preserve).
+    keep = tag == "documentation"
+    return tuple(Text(child.get(LANG) or "", (child.text or "") if keep else " ".join((child.text or "").split()))
+                 for child in node.findall(_q(tag)))
 
 
 def _pick(texts) -> str:

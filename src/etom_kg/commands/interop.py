@@ -48,39 +48,20 @@ def register(sub) -> None:
     s.set_defaults(func=cmd_coverage)
 
 
-def write_output(path, data: bytes) -> None:
-    """Write a file atomically; a device or pipe (/dev/null, /dev/stdout) is written in place,
-    since replacing it with a regular file would break it for everyone."""
-    import stat
-    from pathlib import Path
-
-    from ..store import write_atomically
-
-    path = Path(path)
-    try:
-        special = not stat.S_ISREG(path.stat().st_mode) and not path.is_dir()
-    except FileNotFoundError:
-        special = False
-    if special:
-        with open(path, "wb") as f:
-            f.write(data)
-    else:
-        write_atomically(path, data)
-
-
 def cmd_link(args) -> int:
     from ..errors import InputError
     from ..linking import DEFAULT_BASE, link, report, strict_failure
+    from ..store import write_atomically
 
     base = args.base or DEFAULT_BASE
     result = link(args.inputs, base=base)
     if args.strict and (message := strict_failure(result)):
         raise InputError(message)
     if args.output:
-        write_output(args.output, result.turtle(base))
+        write_atomically(args.output, result.turtle(base))
     text = report(result, args.report_format)
     if args.report:
-        write_output(args.report, text.encode("utf-8"))
+        write_atomically(args.report, text.encode("utf-8"))
     else:
         sys.stdout.write(text)
     return 0
@@ -117,6 +98,7 @@ def cmd_coverage(args) -> int:
     from ..errors import QueryError
     from ..namespaces import PREFIXES
     from ..results import render
+    from ..store import write_atomically
 
     available = {q.id: q for q in coverage_queries()}
     names = args.query or list(available)
@@ -142,5 +124,5 @@ def cmd_coverage(args) -> int:
     if args.output in (None, "-"):
         sys.stdout.write(text)
     else:
-        write_output(args.output, text.encode("utf-8"))
+        write_atomically(args.output, text.encode("utf-8"))
     return 0

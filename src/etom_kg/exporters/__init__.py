@@ -21,6 +21,7 @@ class Exporter:
     description: str
     options: tuple = ()  # keyword options the function accepts besides the graph
     directory: bool = False  # writes several files into a directory (-o DIR)
+    reasons: bool = False  # computes the entailments itself (and keeps them apart): --reasoned is moot
 
 
 _RDF = "etom_kg.exporters.rdf"
@@ -35,7 +36,7 @@ EXPORTERS: dict[str, Exporter] = {
         Exporter("jsonld", ".jsonld", "application/ld+json", f"{_RDF}:to_jsonld",
                  "JSON-LD, compact, with the shipped context embedded"),
         Exporter("trig", ".trig", "application/trig", f"{_RDF}:to_trig",
-                 "TriG: asserted and inferred triples in two named graphs"),
+                 "TriG: asserted and inferred triples in two named graphs", reasons=True),
         Exporter("skos", ".ttl", "text/turtle", "etom_kg.exporters.skos:to_skos",
                  "the process hierarchy as a SKOS concept scheme (Turtle)"),
         Exporter("archimate", ".xml", "application/xml", f"{_EA}:to_archimate",
@@ -72,6 +73,7 @@ def export(name: str, *, reasoned: bool = False, graph=None, links=(), **options
     for option in sorted(set(given) - set(exporter.options)):
         takers = sorted(e.name for e in EXPORTERS.values() if option in e.options)
         raise InputError(f"option {option!r} does not apply to format {name!r}; it applies to: {', '.join(takers)}")
+    reasoned = reasoned and not exporter.reasons  # TriG would otherwise file entailments as asserted
     if graph is None:
         graph = _embedded_graph(links, reasoned)
     elif links or reasoned:
@@ -110,7 +112,3 @@ def _extended(graph, links, reasoned: bool):
         graph = expand(graph)
     return graph
 
-
-def output_name(exporter: Exporter, stem: str = "etom") -> str:
-    """A default file name for ``exporter`` (used by directory formats and docs)."""
-    return f"{stem}{exporter.extension}"
