@@ -33,11 +33,16 @@ def void(tag: str, attributes: dict | None = None) -> str:
     return f"<{tag}{attrs(attributes)}/>"
 
 
+def breakable(text: str) -> str:
+    """Escaped text that may wrap after a slash ("Proveedores/Socios" in a narrow band)."""
+    return esc(text).replace("/", "/<wbr/>")
+
+
 def bi(text: Text, tag: str = "span", cls: str = "") -> str:
     """Both languages; the stylesheet shows the one the reader chose."""
     extra = f" {cls}" if cls else ""
     return "".join(
-        el(tag, esc(text.get(lang)), {"class": f"l{extra}", "lang": lang}) for lang in ("en", "es")
+        el(tag, breakable(text.get(lang)), {"class": f"l{extra}", "lang": lang}) for lang in ("en", "es")
     )
 
 
