@@ -97,15 +97,19 @@ def make_input(n: int, workdir: Path) -> Path:
     return path
 
 
+def print_materialisations(res: dict) -> None:
+    for name, rows in res.items():
+        print(f"  {name:6} total {summary([r['seconds'] for r in rows])} s; reason {summary([r['reason'] for r in rows])} s;"
+              f" {rows[0]['input']:,} -> {rows[0]['output']:,} triples; peak RSS {max(r['rss_mb'] for r in rows):.0f} MB")
+
+
 def bench_owlrl(n: int, runs: int, owlrl_runs: int, workdir: Path) -> dict:
     print(f"\n## 2. Materialisation: fast rules vs owlrl, ontology + {n:,} triples (parse + reason)")
     data = str(make_input(n, workdir))
     res = interleave({"rules": lambda: worker("materialize-rules", data),
                       "owlrl": lambda: worker("materialize-owlrl", data)},
                      {"rules": runs, "owlrl": owlrl_runs})
-    for name, rows in res.items():
-        print(f"  {name:6} total {summary([r['seconds'] for r in rows])} s; reason {summary([r['reason'] for r in rows])} s;"
-              f" {rows[0]['input']:,} -> {rows[0]['output']:,} triples; peak RSS {max(r['rss_mb'] for r in rows):.0f} MB")
+    print_materialisations(res)
     total = ratio([r["seconds"] for r in res["owlrl"]], [r["seconds"] for r in res["rules"]])
     reason = ratio([r["reason"] for r in res["owlrl"]], [r["reason"] for r in res["rules"]])
     print(f"  RATIO owlrl / rules = {total:.0f}x end to end, {reason:.0f}x reasoning only   (target >= 100x)")
@@ -117,9 +121,7 @@ def bench_scale(small: int, large: int, runs: int, workdir: Path) -> dict:
     a, b = str(make_input(small, workdir)), str(make_input(large, workdir))
     res = interleave({"small": lambda: worker("materialize-rules", a), "large": lambda: worker("materialize-rules", b)},
                      {"small": runs, "large": runs})
-    for name, rows in res.items():
-        print(f"  {name:6} total {summary([r['seconds'] for r in rows])} s; reason {summary([r['reason'] for r in rows])} s;"
-              f" {rows[0]['input']:,} -> {rows[0]['output']:,} triples; peak RSS {max(r['rss_mb'] for r in rows):.0f} MB")
+    print_materialisations(res)
     r = ratio([x["seconds"] for x in res["large"]], [x["seconds"] for x in res["small"]])
     rr = ratio([x["reason"] for x in res["large"]], [x["reason"] for x in res["small"]])
     print(f"  RATIO large / small = {r:.1f}x end to end, {rr:.1f}x reasoning only   (target <= {12 * large // small // 10}x for 10x data)")

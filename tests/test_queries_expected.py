@@ -1,0 +1,200 @@
+"""Expected answers of every stored competency query on the full shipped graph, and exact
+answers on the hand-checkable fixture for the queries about channels, lineage, support,
+sources and applications (tests/data/mini.ttl + tests/data/mini-relations.ttl)."""
+
+import pytest
+
+from etom_kg.api import run_stored
+from etom_kg.queries import catalog
+
+P = "https://w3id.org/etom-kg/process/"
+C = "https://w3id.org/etom-kg/concept/"
+E = "https://w3id.org/etom-kg/ontology#"
+
+
+def fail(info):
+    pytest.fail(repr(info)[:2000])
+
+
+def names(result, column):
+    return [v.rsplit("/", 1)[-1] if isinstance(v, str) else v for v in result.column(column)]
+
+
+# ---------------------------------------------------------------- the full graph
+# Each entry: parameters, and a check of the answer against facts of the reference table
+# (../shared/reference/etom-facts.md) and the seed text.
+
+def check_ancestors(r):
+    assert r.column("id") == ["1.1.1.6", "1.1.1", "1.1"] and r.column("level") == [2, 1, 0]
+
+
+def check_children(r):
+    assert r.column("id") == [f"1.1.1.6.{i}" for i in range(1, 7)]
+    assert "Create Customer Problem Report" in r.column("label")
+
+
+def check_descendants(r):
+    assert r.column("id") == [f"1.1.1.12.{i}" for i in range(1, 7)]
+
+
+def check_deprecated(r):
+    assert sorted(set(r.column("id"))) == ["1.1.1.1", "1.1.1.1.1", "1.1.1.1.15", "1.1.1.8"]
+    replaced = {(row["id"], row["replacement_label"]) for row in r.records()}
+    assert ("1.1.1.8", "Bill Inquiry Handling") in replaced
+    assert ("1.1.1.1", "Customer Support & Readiness") in replaced
+
+
+def check_topic(r):
+    ids = r.column("id")
+    assert len(r) == 21
+    for expected in ("1.1.1", "1.1.2", "1.1.3", "1.1.1.6", "1.1.1.12", "1.1.1.18", "1.1.2.3", "1.1.3.3", "1.1.1.6.5", "1.1.1.22.15"):
+        assert expected in ids
+    assert "1.1.1.8" not in ids  # deprecated
+
+
+def check_processes(r):
+    assert len(r) == 125
+    row = next(x for x in r.records() if x["id"] == "1.1.1.18")
+    assert row == {"process": P + "CustomerInteractionManagement", "id": "1.1.1.18", "level": 2,
+                   "label_en": "Customer Interaction Management", "label_es": row["label_es"], "parent_id": "1.1.1",
+                   "verticals": "Fulfillment; Assurance; Billing & Revenue Management"}
+    assert next(x for x in r.records() if x["id"] == "1.1.2.1")["verticals"] == "Operations Support & Readiness"
+
+
+FULL = {
+    "ancestors": ({"process": "1.1.1.6.5"}, check_ancestors),
+    "channels": ({}, lambda r: (
+        sorted(names(r, "channel")) == ["DirectContact", "OtherChannels", "PointOfSale", "Telephone", "Telephone", "Web", "Web"]
+        or fail(names(r, "channel")))),
+    "children": ({"process": "Problem Handling"}, check_children),
+    "deprecated-processes": ({}, check_deprecated),
+    "descendants": ({"process": "1.3.11"}, check_descendants),  # Bill Inquiry Handling by R16 id
+    "directly-invocable": ({}, lambda r: names(r, "process") == ["ServiceManagementAndOperations"] or fail(r.records())),
+    "framework-outline": ({}, lambda r: (len(r) == 10 and sorted(set(names(r, "area"))) == [
+        "EnterpriseManagement", "Operations", "StrategyInfrastructureAndProduct"]) or fail(r.records())),
+    "groupings": ({}, lambda r: [row["kind"] for row in r.records()] == ["horizontal"] * 4 + ["vertical"] * 4 or fail(r.records())),
+    "inferred-facts": ({}, lambda r: (len(r) == 33 and "1.1.1.15" in r.column("id")) or fail(len(r))),
+    "invocations": ({"direct_only": True}, lambda r: {
+        ("Customer Relationship Management", "Service Management & Operations"),
+        ("Service Management & Operations", "Resource Management & Operations"),
+        ("Problem Handling", "Service Problem Management"),
+        ("Track & Manage Customer Problem", "Create Service Trouble Report"),
+    } <= {(x["caller_label"], x["callee_label"]) for x in r.records()} or fail(r.records())),
+    "invokers": ({"process": "1.1.2.3"}, lambda r: "ProblemHandling" in names(r, "invoker") or fail(r.records())),
+    "lineage": ({}, lambda r: ("Customer Problem Management" in r.column("later_name")
+                               and "1.3.7" in r.column("r16_id")) or fail(r.records()[:3])),
+    "lineage-summary": ({}, lambda r: (dict(zip(names(r, "status"), r.column("processes")))["Renamed"] >= 10) or fail(r.records())),
+    "matrix": ({}, lambda r: (len(set(r.column("process"))) == 35
+                              and r.column("vertical").count(P + "Assurance") == 14) or fail(len(r))),  # 8 Assurance-only, 5 F+A+B, RDC&D
+    "matrix-cell": ({"vertical": "Aseguramiento del Servicio", "horizontal": "Customer Relationship Management"},
+                    lambda r: {"1.1.1.6", "1.1.1.7", "1.1.1.6.5", "1.1.1.7.2"} <= set(r.column("id"))
+                    and "1.1.1.12" not in r.column("id") or fail(r.column("id"))),
+    "ontology-terms": ({}, lambda r: {E + "Process", E + "handles", E + "classicId", E + "inferred"} <= set(r.column("term"))
+                       or fail(r.column("term"))),
+    "process-applications": ({}, lambda r: len(r) == 0 or fail(r.records())),  # no applications in eTOM itself
+    "process-count-by-level": ({}, lambda r: r.records() == [
+        {"level": 0, "processes": 3}, {"level": 1, "processes": 8}, {"level": 2, "processes": 35},
+        {"level": 3, "processes": 79}] or fail(r.records())),
+    "process-details": ({}, lambda r: (len(r) == 125 and next(x for x in r.records() if x["id"] == "1.1.1.6")["r16_id"] == "1.3.7")
+                        or fail(len(r))),
+    "process-lookup": ({"text": "1.3.7"}, lambda r: names(r, "process") == ["ProblemHandling"] or fail(r.records())),
+    "process-other-names": ({}, lambda r: ("Customer Problem Management", "en") in {(x["name"], x["lang"]) for x in r.records()}
+                            or fail(r.records()[:5])),
+    "process-sources": ({}, lambda r: (P + "ProblemHandling", "http://ilsa.kz/etom/main/etomprocess90.htm") in
+                        {(x["process"], x["source"]) for x in r.records()} or fail(len(r))),
+    "processes": ({}, check_processes),
+    "processes-for-channel": ({"channel": "punto de venta"}, lambda r: names(r, "process") == ["CustomerRelationshipManagement"]
+                              or fail(r.records())),
+    "processes-for-topic": ({"topic": "Reclamaciones"}, check_topic),
+    "responsibilities-of-process": ({"process": "1.1.1.6"}, lambda r: (
+        {(x["label_en"], x["asserted"]) for x in r.records()} >= {("complaint management", False)}
+        and any(x["asserted"] for x in r.records())) or fail(r.records())),
+    "responsibility-coverage": ({}, lambda r: dict(zip(names(r, "responsibility"), r.column("processes")))["ComplaintHandling"] == 21
+                                or fail(r.records()[:5])),
+    "supporters": ({"process": "1.1.1.12"}, lambda r: {"SupportBillInquiryHandling", "CustomerSupportAndReadiness"} <= set(names(r, "supporter"))
+                   or fail(r.records())),
+    "supports": ({}, lambda r: {("Operations Support & Readiness", v) for v in ("Fulfillment", "Assurance", "Billing & Revenue Management")}
+                 <= {(x["supporter_label"], x["supported_label"]) for x in r.records()} or fail(r.records()[:5])),
+    "topic-index": ({}, lambda r: (
+        {x["process"] for x in r.records() if x["key"] == "reclamaciones"}
+        == {x["process"] for x in r.records() if x["key"] == "complaints"} and
+        len({x["process"] for x in r.records() if x["key"] == "complaints"}) == 21) or fail(len(r))),
+    "topics": ({}, lambda r: dict(zip(names(r, "responsibility"), r.column("processes")))["ComplaintHandling"] == 21
+               or fail(r.records()[:5])),
+    "undecomposed-processes": ({}, lambda r: ("1.1.1.6.5" in r.column("id") and "1.1.1.6" not in r.column("id")) or fail(len(r))),
+    "unsupported-processes": ({}, lambda r: (len(r) == 114 and "1.1.1.6" in r.column("id")) or fail(len(r))),
+    "vertical-members": ({"vertical": "Billing & Revenue Management"}, lambda r: {"1.1.1.12", "1.1.1.13", "1.1.2.5", "1.1.4.5"}
+                         <= set(r.column("id")) and "1.1.1.6" not in r.column("id") or fail(r.column("id"))),
+    "verticals-of-process": ({"process": "1.1.1.18"}, lambda r: sorted(r.column("label_en")) == [
+        "Assurance", "Billing & Revenue Management", "Fulfillment"] or fail(r.records())),
+}
+
+
+def test_every_stored_query_has_expected_answers_here():
+    assert sorted(FULL) == catalog("cq").ids()
+
+
+@pytest.mark.parametrize("qid", sorted(FULL))
+def test_expected_answers_on_the_full_graph(qid, store):
+    params, check = FULL[qid]
+    check(run_stored(catalog().get(qid), store, params))
+
+
+# ---------------------------------------------------------------- the fixture
+
+
+@pytest.fixture(scope="module")
+def relations(data_dir):
+    from etom_kg.graph import load_schema
+    from etom_kg.reasoning import expand
+    from etom_kg.store import RdflibBackend
+
+    g = load_schema()
+    g.parse(data_dir / "mini.ttl")
+    g.parse(data_dir / "mini-relations.ttl")
+    return RdflibBackend(expand(g))
+
+
+def ask(backend, qid, **params):
+    return run_stored(catalog().get(qid), backend, params).records()
+
+
+def test_fixture_channels_lineage_support(relations):
+    assert ask(relations, "channels") == [{
+        "process": P + "CustomerRelationshipManagement", "process_label": "Customer Relationship Management",
+        "channel": C + "Web", "channel_en": "web", "channel_es": "web"}]
+    assert ask(relations, "inferred-facts") == [{"process": P + "Charging", "id": "1.1.1.13", "label": "Charging", "level": 2}]
+    assert ask(relations, "lineage") == [
+        {"process": P + "ProblemHandling", "id": "1.1.1.6", "r16_id": "", "label": "Problem Handling",
+         "later_name": "Customer Problem Management", "status": ""},
+        {"process": P + "ProblemHandling", "id": "1.1.1.6", "r16_id": "", "label": "Problem Handling",
+         "later_name": "", "status": "renamed"}]
+    assert ask(relations, "supports") == [{"supporter": P + "Charging", "supporter_label": "Charging",
+                                           "supported": P + "BillInquiryHandling", "supported_label": "Bill Inquiry Handling"}]
+
+
+def test_fixture_names_sources_applications(relations):
+    assert ask(relations, "process-other-names") == [
+        {"process": P + "ProblemHandling", "name": "Customer Problem Management", "lang": "en"}]
+    assert ask(relations, "process-sources") == [
+        {"process": P + "ProblemHandling", "source": "https://example.org/source/problem-handling"}]
+    apps = ask(relations, "process-applications")
+    assert [(a["process"].rsplit("/", 1)[1], a["relation"]) for a in apps] == [
+        ("CreateCustomerProblemReport", "serves"), ("CustomerRelationshipManagement", "contributes"),
+        ("Operations", "contributes"), ("ProblemHandling", "contributes")]
+
+
+def test_fixture_topics_and_index(relations):
+    topics = {t["label_en"]: t["processes"] for t in ask(relations, "topics")}
+    assert topics == {"billing complaint handling": 1, "complaint handling": 5, "customer complaint handling": 2,
+                      "rating": 1, "service-level complaint handling": 1}
+    index = ask(relations, "topic-index")
+    by_key = {}
+    for row in index:
+        by_key.setdefault(row["key"], set()).add(row["process"].rsplit("/", 1)[1])
+    assert by_key["reclamaciones"] == by_key["complaints"] == by_key["quejas"] == {
+        "BillInquiryHandling", "CreateCustomerProblemReport", "CustomerRelationshipManagement",
+        "ProblemHandling", "ServiceManagementAndOperations"}
+    assert by_key["tarificacion"] == {"Charging"}  # keys are folded: no accents
+    terms = {t["term"]: t for t in ask(relations, "ontology-terms")}
+    assert terms[E + "partOf"]["transitive"] is True and terms[E + "directlyPartOf"]["transitive"] is False
