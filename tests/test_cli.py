@@ -157,3 +157,12 @@ def test_query_path_never_imports_rdflib_or_owlrl(tmp_path):
                           env={"ETOM_KG_CACHE_DIR": str(tmp_path / "cache")})
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_validate_format_choices_match_the_library():
+    from etom_kg.cli import build_parser
+    from etom_kg.validation import REPORT_FORMATS
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    fmt = next(a for a in sub.choices["validate"]._actions if a.dest == "format")
+    assert tuple(fmt.choices) == REPORT_FORMATS

@@ -72,6 +72,6 @@ def test_materialize_reports_counts():
     load_embedded(st)
     n = len(st)
     report = materialize(st)
-    assert report.input_triples == n and report.output_triples == len(st) > n
+    assert len(st) > n and report.steps >= 10 and report.iterations >= report.steps
     back = store_to_rdflib(st)
     assert len(back) == len(st)

@@ -528,14 +528,10 @@ def _close_component(s: Schema, members: set, inverse: dict) -> list[Step]:
 
 @dataclass
 class MaterializeReport:
-    input_triples: int
-    output_triples: int
+    """What ran. Triple counts are left to callers: ``len(store)`` scans the whole store."""
+
     steps: int
     iterations: int
-
-    @property
-    def added(self) -> int:
-        return self.output_triples - self.input_triples
 
 
 def materialize(store: ox.Store, *, max_iterations: int = 100) -> MaterializeReport:
@@ -544,7 +540,6 @@ def materialize(store: ox.Store, *, max_iterations: int = 100) -> MaterializeRep
     Raises ReasoningError when the closure is inconsistent (cax-dw, cls-nothing2) or
     the graph uses an axiom kind the compiled rules do not cover.
     """
-    before = len(store)
     schema = read_schema(store)
     plan = compile_plan(schema, asserted=lambda p: next(store.quads_for_pattern(None, p, None, ox.DefaultGraph()), None) is not None)
     store.extend(schema_entailments(schema))
@@ -567,7 +562,7 @@ def materialize(store: ox.Store, *, max_iterations: int = 100) -> MaterializeRep
         else:
             raise ReasoningError(f"{step.name}: no fixpoint after {max_iterations} iterations")
     check_consistency(store, schema)
-    return MaterializeReport(before, len(store), len(plan), iterations)
+    return MaterializeReport(len(plan), iterations)
 
 
 def _count(store: ox.Store, query: str) -> int:
