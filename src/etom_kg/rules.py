@@ -15,6 +15,7 @@ fast path never silently answers less than the reference reasoner would.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from itertools import product
 
@@ -544,10 +545,23 @@ def materialize(store: ox.Store, *, max_iterations: int = 100) -> MaterializeRep
     plan = compile_plan(schema, asserted=lambda p: next(store.quads_for_pattern(None, p, None, ox.DefaultGraph()), None) is not None)
     store.extend(schema_entailments(schema))
     iterations = 0
-    for step in plan:
+    # An update whose output no later step reads can wait until the end: the later
+    # steps then run on a smaller store (inserts slow down as the store grows).
+    later_reads = [set() for _ in plan]
+    seen: set = set()
+    for i in range(len(plan) - 1, -1, -1):
+        later_reads[i] = set(seen)
+        seen |= _step_reads(plan[i])
+    deferred = []
+    for i, step in enumerate(plan):
         if step.count is None:
-            for update in step.resolve(store):
-                store.update(update)
+            updates = step.resolve(store)
+            for k, update in enumerate(updates):
+                needed = later_reads[i].union(*(_reads(u) for u in updates[k + 1:]))
+                if _writes(update) & needed:
+                    store.update(update)
+                else:
+                    deferred.append(update)
             iterations += 1
             continue
         size = _count(store, step.count)
@@ -561,8 +575,34 @@ def materialize(store: ox.Store, *, max_iterations: int = 100) -> MaterializeRep
             size = new_size
         else:
             raise ReasoningError(f"{step.name}: no fixpoint after {max_iterations} iterations")
+    for update in deferred:
+        store.update(update)
     check_consistency(store, schema)
     return MaterializeReport(len(plan), iterations)
+
+
+_IRI = re.compile(r"<([^<>\s]+)>")
+
+
+def _writes(update: str) -> set:
+    """The predicates an ``INSERT { template } WHERE`` writes (rdf:type for ``?x a ...``)."""
+    template = update[update.index("{") + 1: update.index("} WHERE")]
+    return {TYPE} if re.search(r"\sa\s", template) else set(_IRI.findall(template))
+
+
+def _reads(update: str) -> set:
+    """Every IRI the WHERE clause mentions (an over-approximation of what it reads)."""
+    where = update[update.index("} WHERE"):]
+    return set(_IRI.findall(where)) | ({TYPE} if re.search(r"\sa\s", where) else set())
+
+
+def _step_reads(step: Step) -> set:
+    if step.pair is not None:
+        return {x.value for x in step.pair}
+    reads = set().union(*(_reads(u) for u in step.updates))
+    if step.count:
+        reads |= set(_IRI.findall(step.count)) | {TYPE}
+    return reads
 
 
 def _count(store: ox.Store, query: str) -> int:
