@@ -54,9 +54,6 @@ def test_push_uses_the_authenticated_endpoints(virtuoso_server, virtuoso_pushed,
 # the embedded store). Each is an expected failure, strict: when the query is rewritten in
 # the portable form given here, the case passes and pytest reports the entry as stale.
 VIRTUOSO_DEVIATIONS = {
-    "process-details": "GROUP_CONCAT over only unbound values gives \"\" where SPARQL 1.1 stores leave it unbound "
-                       "(with include_deprecated=true Virtuoso happens to agree); portable: COALESCE(GROUP_CONCAT(...), \"\")",
-    "ontology-terms": "GROUP_CONCAT over only unbound values gives \"\", as in process-details",
     "topic-index": "REPLACE and LCASE treat stored non-ASCII text byte by byte, so accent folding mangles "
                    "Spanish names; no portable SPARQL form found (a folded key stored as data would be)",
 }
