@@ -28,23 +28,5 @@ def query_root() -> Traversable:
     return data_root().joinpath("queries")
 
 
-def iter_query_files(subdir: str | None = None):
-    """Yield (relative name, Traversable) for every ``.rq`` file, sorted."""
-    root = query_root()
-    found = []
-
-    def walk(node: Traversable, prefix: str) -> None:
-        for child in node.iterdir():
-            if child.is_dir():
-                walk(child, f"{prefix}{child.name}/")
-            elif child.name.endswith(".rq"):
-                found.append((f"{prefix}{child.name}", child))
-
-    start = root.joinpath(subdir) if subdir else root
-    if start.is_dir():
-        walk(start, f"{subdir}/" if subdir else "")
-    yield from sorted(found, key=lambda item: item[0])
-
-
 def package_file(name: str) -> Traversable:
     return resources.files("etom_kg").joinpath(name)
