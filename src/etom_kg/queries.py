@@ -278,7 +278,7 @@ def _groups_using(masked: str, name: str, start: int) -> list[int]:
     return sorted(found)
 
 
-def inject_values(text: str, bindings: dict) -> str:
+def inject_values(text: str, bindings: dict, form: str = "values") -> str:
     """Bind parameters with an inline ``VALUES`` block in every group that uses them.
 
     This gives substitution semantics (the value is seen wherever the variable appears:
@@ -286,7 +286,13 @@ def inject_values(text: str, bindings: dict) -> str:
     API does not fit (oxigraph's ``substitutions`` demand projected variables; remote
     endpoints have none). The values are RDF terms serialised by
     :meth:`etom_kg.results.Term.n3` (escaped, typed), never raw user text.
+
+    ``form="bind"`` writes ``BIND(term AS ?name)`` in the same places instead: the same
+    single solution, for Virtuoso 7.2, which deadlocks on a VALUES block next to
+    ``BIND(EXISTS {…})``.
     """
+    if form not in ("values", "bind"):
+        raise QueryError(f"unknown binding form {form!r}; valid: values, bind")
     if not bindings:
         return text
     masked = _mask(text)
@@ -300,10 +306,13 @@ def inject_values(text: str, bindings: dict) -> str:
     out = text
     for offset in sorted(inserts, reverse=True):
         names = inserts[offset]
-        block = (
-            " VALUES (" + " ".join(f"?{n}" for n in names) + ") { ("
-            + " ".join(bindings[n].n3() for n in names) + ") } "
-        )
+        if form == "bind":
+            block = " " + " ".join(f"BIND({bindings[n].n3()} AS ?{n})" for n in names) + " "
+        else:
+            block = (
+                " VALUES (" + " ".join(f"?{n}" for n in names) + ") { ("
+                + " ".join(bindings[n].n3() for n in names) + ") } "
+            )
         out = out[:offset] + block + out[offset:]
     return out
 

@@ -38,7 +38,6 @@ import urllib.parse
 import urllib.request
 import warnings
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 from .errors import InputError, QueryError, RemoteError
 from .results import XSD, Result, Term
@@ -335,18 +334,6 @@ def declare_prefixes(text: str, prefixes: dict) -> str:
     return "".join(f"PREFIX {p}: <{prefixes[p]}> " for p in needed) + text
 
 
-class _Slot(NamedTuple):
-    """Stands in for a term while inject_values places the blocks (see bind_parameters)."""
-
-    name: str
-
-    def n3(self) -> str:
-        return f"\x00{self.name}\x00"  # NUL never occurs in a query: an unmistakable marker
-
-
-_SLOTTED_VALUES = re.compile(r"VALUES\s*\(([^()]*)\)\s*\{\s*\(((?:\s*\x00\w+\x00)+)\s*\)\s*\}")
-
-
 def bind_parameters(text: str, bindings: dict, virtuoso: bool = False) -> str:
     """Bound parameters as proper SPARQL terms, placed by :func:`etom_kg.queries.inject_values`.
 
@@ -354,22 +341,10 @@ def bind_parameters(text: str, bindings: dict, virtuoso: bool = False) -> str:
     7.2 deadlocks (the whole server stops answering) on a VALUES block next to
     ``BIND(EXISTS {…})`` and further joins, so there each block becomes
     ``BIND(term AS ?name)``: at the start of the same group, the same single solution.
-    The placement stays inject_values' own: it runs with markers, which are then replaced.
     """
     from .queries import inject_values
 
-    if not virtuoso or not bindings:
-        return inject_values(text, bindings)
-    slotted = inject_values(text, {name: _Slot(name) for name in bindings})
-
-    def as_binds(block: re.Match) -> str:
-        names = re.findall(r"\x00(\w+)\x00", block.group(2))
-        return " ".join(f"BIND({bindings[name].n3()} AS ?{name})" for name in names)
-
-    out = _SLOTTED_VALUES.sub(as_binds, slotted)
-    if "\x00" in out:  # pragma: no cover - only if inject_values changes its block syntax
-        raise QueryError("internal error: cannot turn the parameter VALUES block into BIND for Virtuoso")
-    return out
+    return inject_values(text, bindings, form="bind" if virtuoso else "values")
 
 
 # --------------------------------------------------------------------------- results
