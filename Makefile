@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 TOPIC  ?= complaints
 
-.PHONY: install run test bench clean
+.PHONY: install run test bench clean ontology
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,9 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest
+
+ontology: $(VENV)/.deps
+	$(BIN)/python tools/assemble_ontology.py
 
 bench: install
 	$(BIN)/python bench/run.py

@@ -10,7 +10,7 @@ The public API is small and lazy (nothing heavy is imported until used)::
     etom_kg.expand(graph)         # OWL 2 RL closure into a new graph
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 _API = {
     "query": "etom_kg.api",
