@@ -21,6 +21,7 @@ EXAMPLES = {
     "horizontal": ("1.1.1",),
     "type": ("any", "vertical"),
     "channel": ("telephone", "teléfono"),
+    "domain": ("Customer Domain", "1.5"),
 }
 SWITCHES = ("include_deprecated", "direct_only")  # booleans worth running as true too
 

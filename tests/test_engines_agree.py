@@ -7,7 +7,8 @@ from etom_kg.api import run_stored
 from etom_kg.queries import catalog
 
 PARAMS = {"topic": "complaints", "process": "1.1.1.6", "text": "customer", "vertical": "Assurance",
-          "horizontal": "Customer Relationship Management", "channel": "web", "application": "Application 3"}
+          "horizontal": "Customer Relationship Management", "channel": "web", "application": "Application 3",
+          "domain": "Customer Domain"}
 VARIANTS = [  # extra parameter sets, to exercise optional parameters too
     {"topic": "reclamaciones", "include_deprecated": "true"},
     {"process": "Customer Relationship Management", "include_deprecated": "true"},

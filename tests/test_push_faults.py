@@ -14,7 +14,7 @@ import pytest
 
 from etom_kg.cli import main
 from etom_kg.errors import RemoteError
-from etom_kg.push import plan_chunks, store_triples
+from etom_kg.push import _split, plan_chunks, store_triples
 from etom_kg.remote import Credentials, RemoteBackend, derive_endpoints, push
 
 pytest_plugins = ("servers",)
@@ -206,9 +206,12 @@ def test_timeouts_are_configurable_and_reported(oxigraph, proxy_to, capsys):
 def test_falls_back_to_sparql_update_without_a_graph_store(oxigraph, store):
     remote = RemoteBackend(oxigraph.query_url, store_endpoint=f"{oxigraph.base}/no-graph-store-here")
     report = push(remote, graph=GRAPH, chunk_size=3000)
-    blank = plan_chunks(store_triples(store), 3000)[0].triples
+    blank = plan_chunks(store_triples(store), 3000)[0]
     assert (report.protocol, report.triples) == ("SPARQL Update", len(store))
-    assert report.chunks == 1 + -(-(len(store) - blank) // 1000)  # INSERT DATA holds at most 1000 triples
+    # INSERT DATA holds at most 1000 triples; blank-node structures go in pieces of about 200
+    pieces = _split(blank, 200)
+    assert sum(p.triples for p in pieces) == blank.triples
+    assert report.chunks == len(pieces) + -(-(len(store) - blank.triples) // 1000)
     assert RemoteBackend(oxigraph.query_url).count(GRAPH) == len(store)
 
 
@@ -271,3 +274,26 @@ def test_chunks_keep_blank_nodes_together_and_cover_every_triple_once(store):
     assert blank[0] and not any(blank[1:]) and chunks[0].blank_nodes and not any(c.blank_nodes for c in chunks[1:])
     assert all(isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode) for t in parsed[0])
     assert all(c.triples == 500 for c in chunks[1:-1]) and 0 < chunks[-1].triples <= 500
+
+
+def test_blank_node_pieces_keep_every_structure_whole():
+    """Triples that share a blank node, directly or through another one, travel together."""
+    import pyoxigraph as ox
+
+
+    ex = "https://example.org/"
+    triples = []
+    for i in range(60):  # 60 three-node lists: a -> _:l1 -> _:l2, each with its own label
+        a, l1, l2 = ox.NamedNode(f"{ex}s{i}"), ox.BlankNode(f"l{i}a"), ox.BlankNode(f"l{i}b")
+        triples += [ox.Triple(a, ox.NamedNode(ex + "p"), l1), ox.Triple(l1, ox.NamedNode(ex + "rest"), l2),
+                    ox.Triple(l2, ox.NamedNode(ex + "first"), ox.Literal(str(i)))]
+    blank = plan_chunks(triples, 5000)[0]
+    assert blank.blank_nodes and blank.triples == 180
+    pieces = _split(blank, 50)
+    assert len(pieces) > 3 and sum(p.triples for p in pieces) == 180
+    seen = {}
+    for n, piece in enumerate(pieces):
+        assert piece.blank_nodes and piece.triples <= 50
+        for label in set(piece.data.decode().replace("\n", " ").split()):
+            if label.startswith("_:"):
+                assert seen.setdefault(label, n) == n, label

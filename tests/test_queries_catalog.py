@@ -34,7 +34,7 @@ def test_declared_columns_match_the_projection(store):
     # The contract other tools rely on: names and order of columns.
     from etom_kg.api import run_stored
 
-    params = {"process": "1.1.1.6", "topic": "complaints", "text": "problem",
+    params = {"process": "1.1.1.6", "topic": "complaints", "text": "problem", "domain": "Customer Domain",
               "vertical": "Assurance", "horizontal": "1.1.1"}
     for q in catalog("cq"):
         needed = {p.name: params[p.name] for p in q.params if p.required}

@@ -34,31 +34,39 @@ def check_children(r):
 
 
 def check_descendants(r):
-    assert r.column("id") == [f"1.1.1.12.{i}" for i in range(1, 7)]
+    ids = r.column("id")
+    assert [i for i in ids if i.count(".") == 4] == [f"1.1.1.12.{i}" for i in range(1, 7)]
+    assert "1.1.1.12.1.1" in ids and all(i.startswith("1.1.1.12.") for i in ids) and len(ids) == 24
 
 
 def check_deprecated(r):
-    assert sorted(set(r.column("id"))) == ["1.1.1.1", "1.1.1.1.1", "1.1.1.1.15", "1.1.1.8"]
+    # 1.1.1.1.1 and 1.1.1.1.15 live on under Customer Support & Readiness (issue 10, E2 and E16);
+    # the classic Level-2 Customer Interface Management handed its name to a Level-3 process
+    assert sorted(set(r.column("id"))) == ["1.1.1.1", "1.1.1.2", "1.1.1.8"]
     replaced = {(row["id"], row["replacement_label"]) for row in r.records()}
     assert ("1.1.1.8", "Bill Inquiry Handling") in replaced
     assert ("1.1.1.1", "Customer Support & Readiness") in replaced
+    assert ("1.1.1.2", "Customer Interaction Management") in replaced
 
 
 def check_topic(r):
     ids = r.column("id")
-    assert len(r) == 21
-    for expected in ("1.1.1", "1.1.2", "1.1.3", "1.1.1.6", "1.1.1.12", "1.1.1.18", "1.1.2.3", "1.1.3.3", "1.1.1.6.5", "1.1.1.22.15"):
+    assert len(r) == 50
+    for expected in ("1.1.1", "1.1.2", "1.1.3", "1.1.1.6", "1.1.1.7", "1.1.1.12", "1.1.1.18", "1.1.2.3", "1.1.3.3",
+                     "1.1.1.6.5", "1.1.1.22.15", "1.1.1.12.1.1"):
         assert expected in ids
     assert "1.1.1.8" not in ids  # deprecated
+    assert set(r.column("level")) == {1, 2, 3, 4}
 
 
 def check_processes(r):
-    assert len(r) == 125
+    assert len(r) == 674  # every current process, Level 0 to 5
     row = next(x for x in r.records() if x["id"] == "1.1.1.18")
     assert row == {"process": P + "CustomerInteractionManagement", "id": "1.1.1.18", "level": 2,
                    "label_en": "Customer Interaction Management", "label_es": row["label_es"], "parent_id": "1.1.1",
                    "verticals": "Fulfillment; Assurance; Billing & Revenue Management"}
     assert next(x for x in r.records() if x["id"] == "1.1.2.1")["verticals"] == "Operations Support & Readiness"
+    assert next(x for x in r.records() if x["id"] == "1.1.1.16.1.1.1")["parent_id"] == "1.1.1.16.1.1"
 
 
 FULL = {
@@ -68,8 +76,15 @@ FULL = {
         or fail(names(r, "channel")))),
     "children": ({"process": "Problem Handling"}, check_children),
     "deprecated-processes": ({}, check_deprecated),
+    "domains": ({}, lambda r: (r.column("notation") == ["1.1", "1.2", "1.3", "1.4", "1.5", "1.6"]
+                               and dict(zip(r.column("notation"), names(r, "closest_grouping")))["1.3"] == "CustomerRelationshipManagement"
+                               and sum(r.column("processes")) >= 651) or fail(r.records())),
+    "domain-members": ({"domain": "Dominio de Producto"}, lambda r: ({"1.2.17", "1.2.6", "1.2.6.1"} <= set(r.column("v21_id"))
+                                                                   and "1.1.1.13" in r.column("id")) or fail(r.records()[:5])),
     "descendants": ({"process": "1.3.11"}, check_descendants),  # Bill Inquiry Handling by R16 id
-    "directly-invocable": ({}, lambda r: names(r, "process") == ["ServiceManagementAndOperations"] or fail(r.records())),
+    "directly-invocable": ({}, lambda r: {"ServiceManagementAndOperations", "ResourceTroubleManagement",  # E7: alarms
+                                          "ServiceProblemManagement", "ProblemHandling", "CustomerInteractionManagement"}
+                           <= set(names(r, "process")) or fail(r.records())),
     "framework-outline": ({}, lambda r: (len(r) == 10 and sorted(set(names(r, "area"))) == [
         "EnterpriseManagement", "Operations", "StrategyInfrastructureAndProduct"]) or fail(r.records())),
     "groupings": ({}, lambda r: [row["kind"] for row in r.records()] == ["horizontal"] * 4 + ["vertical"] * 4 or fail(r.records())),
@@ -84,8 +99,8 @@ FULL = {
     "lineage": ({}, lambda r: ("Customer Problem Management" in r.column("later_name")
                                and "1.3.7" in r.column("r16_id")) or fail(r.records()[:3])),
     "lineage-summary": ({}, lambda r: (dict(zip(names(r, "status"), r.column("processes")))["Renamed"] >= 10) or fail(r.records())),
-    "matrix": ({}, lambda r: (len(set(r.column("process"))) == 35
-                              and r.column("vertical").count(P + "Assurance") == 14) or fail(len(r))),  # 8 Assurance-only, 5 F+A+B, RDC&D
+    "matrix": ({}, lambda r: (len(set(r.column("process"))) == 42
+                              and r.column("vertical").count(P + "Assurance") == 17) or fail(len(r))),  # as GB921 v21 has them
     "matrix-cell": ({"vertical": "Aseguramiento del Servicio", "horizontal": "Customer Relationship Management"},
                     lambda r: {"1.1.1.6", "1.1.1.7", "1.1.1.6.5", "1.1.1.7.2"} <= set(r.column("id"))
                     and "1.1.1.12" not in r.column("id") or fail(r.column("id"))),
@@ -93,9 +108,10 @@ FULL = {
                        or fail(r.column("term"))),
     "process-applications": ({}, lambda r: len(r) == 0 or fail(r.records())),  # no applications in eTOM itself
     "process-count-by-level": ({}, lambda r: r.records() == [
-        {"level": 0, "processes": 3}, {"level": 1, "processes": 8}, {"level": 2, "processes": 35},
-        {"level": 3, "processes": 79}] or fail(r.records())),
-    "process-details": ({}, lambda r: (len(r) == 125 and next(x for x in r.records() if x["id"] == "1.1.1.6")["r16_id"] == "1.3.7")
+        {"level": 0, "processes": 3}, {"level": 1, "processes": 8}, {"level": 2, "processes": 42},
+        {"level": 3, "processes": 160}, {"level": 4, "processes": 441}, {"level": 5, "processes": 20}] or fail(r.records())),
+    "process-details": ({}, lambda r: (len(set(r.column("process"))) == 674
+                                       and next(x for x in r.records() if x["id"] == "1.1.1.6")["r16_id"] == "1.3.7")
                         or fail(len(r))),
     "process-lookup": ({"text": "1.3.7"}, lambda r: names(r, "process") == ["ProblemHandling"] or fail(r.records())),
     "process-other-names": ({}, lambda r: ("Customer Problem Management", "en") in {(x["name"], x["lang"]) for x in r.records()}
@@ -106,10 +122,12 @@ FULL = {
     "processes-for-channel": ({"channel": "punto de venta"}, lambda r: names(r, "process") == ["CustomerRelationshipManagement"]
                               or fail(r.records())),
     "processes-for-topic": ({"topic": "Reclamaciones"}, check_topic),
+    "process-levels": ({}, lambda r: [(x["level"], x["processes"]) for x in r.records()] == [
+        (0, 3), (1, 8), (2, 42), (3, 160), (4, 441), (5, 20), (6, 0)] and r.column("decomposed")[3] == 102 or fail(r.records())),
     "responsibilities-of-process": ({"process": "1.1.1.6"}, lambda r: (
         {(x["label_en"], x["asserted"]) for x in r.records()} >= {("complaint management", False)}
         and any(x["asserted"] for x in r.records())) or fail(r.records())),
-    "responsibility-coverage": ({}, lambda r: dict(zip(names(r, "responsibility"), r.column("processes")))["ComplaintHandling"] == 21
+    "responsibility-coverage": ({}, lambda r: dict(zip(names(r, "responsibility"), r.column("processes")))["ComplaintHandling"] == 50
                                 or fail(r.records()[:5])),
     "supporters": ({"process": "1.1.1.12"}, lambda r: {"SupportBillInquiryHandling", "CustomerSupportAndReadiness"} <= set(names(r, "supporter"))
                    or fail(r.records())),
@@ -118,11 +136,12 @@ FULL = {
     "topic-index": ({}, lambda r: (
         {x["process"] for x in r.records() if x["key"] == "reclamaciones"}
         == {x["process"] for x in r.records() if x["key"] == "complaints"} and
-        len({x["process"] for x in r.records() if x["key"] == "complaints"}) == 21) or fail(len(r))),
-    "topics": ({}, lambda r: dict(zip(names(r, "responsibility"), r.column("processes")))["ComplaintHandling"] == 21
+        len({x["process"] for x in r.records() if x["key"] == "complaints"}) == 50) or fail(len(r))),
+    "topics": ({}, lambda r: dict(zip(names(r, "responsibility"), r.column("processes")))["ComplaintHandling"] == 50
                or fail(r.records()[:5])),
-    "undecomposed-processes": ({}, lambda r: ("1.1.1.6.5" in r.column("id") and "1.1.1.6" not in r.column("id")) or fail(len(r))),
-    "unsupported-processes": ({}, lambda r: (len(r) == 114 and "1.1.1.6" in r.column("id")) or fail(len(r))),
+    "undecomposed-processes": ({}, lambda r: ("1.1.1.13.1" in r.column("id") and "1.1.1.6.5" not in r.column("id")
+                                              and len(r) == 58) or fail(len(r))),  # E17: Level 4 exists now
+    "unsupported-processes": ({}, lambda r: (len(r) == 202 and "1.1.1.6" in r.column("id")) or fail(len(r))),
     "vertical-members": ({"vertical": "Billing & Revenue Management"}, lambda r: {"1.1.1.12", "1.1.1.13", "1.1.2.5", "1.1.4.5"}
                          <= set(r.column("id")) and "1.1.1.6" not in r.column("id") or fail(r.column("id"))),
     "verticals-of-process": ({"process": "1.1.1.18"}, lambda r: sorted(r.column("label_en")) == [

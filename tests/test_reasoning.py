@@ -124,9 +124,9 @@ def test_asserted_and_inferred_levels_agree(ontology):
     """Strip every asserted level class: reasoning must give each process its level back."""
     from etom_kg.graph import load_ontology
 
-    level_classes = {E[f"Level{i}Process"] for i in range(5)} | {E.Level2Process, E.Level3Process}
+    level_classes = {E[f"Level{i}Process"] for i in range(2, 7)}
     asserted = {(s, o) for s, o in ontology.subject_objects(A) if o in level_classes}
-    assert len(asserted) == 37 + 81
+    assert len(asserted) >= 650  # every process from Level 2 to Level 5
     stripped = load_ontology()
     for s, o in asserted:
         stripped.remove((s, A, o))

@@ -104,7 +104,7 @@ def test_graph_scopes_queries_to_the_pushed_graph(oxigraph_server, oxigraph_push
     q = catalog("cq").get("process-count-by-level")
     unscoped = run_stored(q, RemoteBackend(oxigraph_server.query_url))
     scoped = run_stored(q, RemoteBackend(oxigraph_server.query_url, graph=GRAPH))
-    assert len(unscoped) == 0 and len(scoped) == 4
+    assert len(unscoped) == 0 and len(scoped) == 6  # Levels 0 to 5
 
 
 def test_parameters_are_bound_as_terms_not_spliced(oxigraph_remote, store):

@@ -60,7 +60,7 @@ ALSO_FIRES = {
     "Level6Parent": {"Container": {"ProcessLevel"}},
 }
 
-SEVERITY = {"ApplicationSupportsCurrentProcess": "warning", "Level2Vertical": "warning"}
+SEVERITY = {"ApplicationSupportsCurrentProcess": "warning"}
 
 
 def namespace(shape: str) -> str:
@@ -175,8 +175,4 @@ def test_shipped_graph_conforms_to_the_shapes(shapes):
 
     findings = run_shapes(build_store(), shapes)
     assert [f.message for f in findings if f.severity == "error"] == []
-    # Known gaps of the public sources, reported as warnings (see etomsh:Level2Vertical).
-    assert sorted(f.message for f in findings if f.severity == "warning") == [
-        "proc:CustomerInformationManagement is a Level-2 process and should belong to at least one vertical grouping (etom:inVertical)",
-        "proc:WorkforceManagement is a Level-2 process and should belong to at least one vertical grouping (etom:inVertical)",
-    ]
+    assert [f.message for f in findings if f.severity == "warning"] == []

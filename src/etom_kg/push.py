@@ -7,6 +7,7 @@ at any earlier step leaves it exactly as it was; the error says what is on the s
 
 from __future__ import annotations
 
+import re
 import sys
 import uuid
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from .results import Term
 NO_GRAPH_STORE = (404, 405, 501)  # the Graph Store URL is absent or refuses PUT/POST
 NO_MOVE = (400, 501)  # the update endpoint does not understand MOVE
 UPDATE_CHUNK = 1000  # most triples per INSERT DATA: Virtuoso's parser runs out of memory near 5000
+BLANK_CHUNK = 200  # most triples per INSERT template with blank nodes: Virtuoso caps its generated SQL
 
 
 class _NoGraphStore(Exception):
@@ -94,11 +96,34 @@ def plan_chunks(triples, chunk_size: int) -> list[Chunk]:
 
 
 def _split(chunk: Chunk, size: int) -> list[Chunk]:
-    """Smaller pieces of a ground chunk (one triple per N-Triples line); blank nodes stay together."""
-    if chunk.blank_nodes or chunk.triples <= size:
+    """Smaller pieces of a chunk (one triple per N-Triples line). Triples that share a blank
+    node, directly or through others (an OWL list, an axiom annotation), stay in one piece."""
+    if chunk.triples <= size:
         return [chunk]
     lines = chunk.data.splitlines(keepends=True)
-    return [Chunk(b"".join(lines[i: i + size]), len(lines[i: i + size]), False) for i in range(0, len(lines), size)]
+    if not chunk.blank_nodes:
+        return [Chunk(b"".join(lines[i: i + size]), len(lines[i: i + size]), False) for i in range(0, len(lines), size)]
+    parent: dict[bytes, bytes] = {}
+
+    def find(x: bytes) -> bytes:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    labels = [re.findall(rb"(?:^|\s)(_:[^\s]+)", line) for line in lines]
+    for found in labels:
+        for label in found[1:]:
+            parent[find(label)] = find(found[0])
+    groups: dict[bytes, list[bytes]] = {}
+    for line, found in zip(lines, labels):
+        groups.setdefault(find(found[0]) if found else b"", []).append(line)
+    pieces: list[list[bytes]] = [[]]
+    for group in groups.values():
+        if pieces[-1] and len(pieces[-1]) + len(group) > size:
+            pieces.append([])
+        pieces[-1].extend(group)
+    return [Chunk(b"".join(p), len(p), True) for p in pieces]
 
 
 class _Progress:
@@ -201,7 +226,8 @@ class _Attempt:
                     return "Graph Store Protocol", self._send(self.chunks, self._put_or_post, bar, on_chunk)
                 except _NoGraphStore:
                     pass  # refused at the first chunk, so nothing was written: fall back
-            chunks = [piece for chunk in self.chunks for piece in _split(chunk, UPDATE_CHUNK)]
+            chunks = [piece for chunk in self.chunks
+                      for piece in _split(chunk, BLANK_CHUNK if chunk.blank_nodes else UPDATE_CHUNK)]
             return "SPARQL Update", self._send(chunks, self._insert, bar, on_chunk)
         finally:
             bar.close()
@@ -228,7 +254,9 @@ class _Attempt:
             raise
 
     def _insert(self, chunk: Chunk, number: int, what: str) -> None:
-        self.remote.update(self.insert(chunk, first=number == 1), idempotent=True, what=what)
+        # A later piece with blank nodes would add a second copy of them if sent twice: no retry.
+        retry = number == 1 or not chunk.blank_nodes
+        self.remote.update(self.insert(chunk, first=number == 1), idempotent=retry, what=what)
 
     def insert(self, chunk: Chunk, first: bool) -> str:
         """SPARQL Update for one chunk; the first also empties the temporary graph.

@@ -184,7 +184,12 @@ def collect(backend, asserted, *, include_deprecated: bool = False, applications
     processes: dict[str, Process] = {}
     for r in _records(backend, "process-details", include_deprecated=True):
         if r["process"] in processes:
-            continue  # a second definition or parent in the same language: the first one is shown
+            # a second definition or parent in the same language: the first one is shown;
+            # every lineage note is (rows come in a total order, so pages are byte-stable)
+            known = processes[r["process"]]
+            if r["lineage_note"] and r["lineage_note"] not in known.lineage_note:
+                known.lineage_note = f"{known.lineage_note} {r['lineage_note']}".strip()
+            continue
         definition = _text(r["definition_en"], r["definition_es"]) if r["definition_en"] else None
         processes[r["process"]] = Process(
             iri=r["process"], slug=slug(r["process"]), classic_id=r["id"], r16_id=r["r16_id"],

@@ -265,7 +265,7 @@ def _facts(ctx: Context, p: Process, root: str) -> str:
     if p.later_names:
         row("later_names", el("span", esc("; ".join(p.later_names)), {"lang": "en"}))
     if p.lineage_note or p.lineage_statuses:
-        note = "; ".join(p.lineage_statuses) + (" — " if p.lineage_statuses and p.lineage_note else "") + p.lineage_note
+        note = "; ".join(sorted(p.lineage_statuses)) + (" — " if p.lineage_statuses and p.lineage_note else "") + p.lineage_note
         row("lineage", el("span", esc(note), {"lang": "en"}))
     row("iri", el("code", esc(p.iri), {"class": "iri"}))
     return el("dl", "".join(rows), {"class": "facts"})
