@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from .errors import QueryError
 from .namespaces import PREFIXES
 from .queries import Param, StoredQuery, catalog, uses_service
@@ -40,13 +42,54 @@ def get_backend(backend=None):
     return backend
 
 
-def bindings_for(q: StoredQuery, params: dict | None) -> dict:
+class Resolution(NamedTuple):
+    """How one parameter's words were read: every candidate, ranked, and those bound."""
+
+    param: str
+    text: str
+    matches: list  # etom_kg.search.Match, best first
+    chosen: list
+    keys: list  # the search keys bound to the parameter
+
+    def as_dict(self) -> dict:
+        return {"param": self.param, "text": self.text, "keys": list(self.keys),
+                "chosen": [m.as_dict() for m in self.chosen],
+                "candidates": [m.as_dict() for m in self.matches[:10]]}
+
+
+def resolve_param(param: Param, text: str, backend) -> Resolution:
+    """Free text -> the search keys of what it names (see :mod:`etom_kg.search`)."""
+    from .search import chosen, resolver_for
+    from .text import fold
+
+    resolver = resolver_for(backend, param.match)
+    matches = resolver.rank(text)
+    picked = chosen(matches, param.many)
+    keys = sorted({resolver.key_for(m.iri) for m in picked}) or [fold(text)]
+    return Resolution(param.name, text, matches, picked, keys)
+
+
+def bindings_for(q: StoredQuery, params: dict | None, backend=None, resolutions: list | None = None) -> dict:
+    """The typed, bound parameters; free text of ``match`` parameters resolved to search keys
+    (recorded in ``resolutions`` when a list is given)."""
     typed = q.bind(params)
-    return {name: to_term(q.param(name), value) for name, value in typed.items()}
+    out = {}
+    for name, value in typed.items():
+        param = q.param(name)
+        if param.match and backend is not None:
+            found = resolve_param(param, value, backend)
+            if resolutions is not None:
+                resolutions.append(found)
+            terms = [Term.literal(k) for k in found.keys]
+            out[name] = terms[0] if len(terms) == 1 else terms
+        else:
+            out[name] = to_term(param, value)
+    return out
 
 
-def run_stored(q: StoredQuery, backend, params: dict | None = None) -> Result:
-    return backend.run(q.text, bindings_for(q, params))
+def run_stored(q: StoredQuery, backend, params: dict | None = None, *, resolutions: list | None = None) -> Result:
+    """Run a stored query. Pass a list as ``resolutions`` to learn how words were read."""
+    return backend.run(q.text, bindings_for(q, params, backend, resolutions))
 
 
 def query(name: str, backend=None, /, **params) -> Result:

@@ -26,9 +26,9 @@ from .errors import QueryError
 KINDS = ("competency", "report", "check")
 PARAM_TYPES = ("string", "integer", "boolean", "iri")
 SEVERITIES = ("error", "warning", "info")
-TOP_KEYS = ("id", "title", "question", "kind", "params", "columns", "severity", "description")
+TOP_KEYS = ("id", "title", "question", "kind", "params", "columns", "severity", "description", "ask")
 REQUIRED_KEYS = ("id", "title", "question", "kind")
-PARAM_KEYS = ("type", "required", "default", "description")
+PARAM_KEYS = ("type", "required", "default", "description", "match", "many")
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 PARAM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -40,6 +40,8 @@ class Param(NamedTuple):
     required: bool = False
     default: object = None
     description: str = ""
+    match: str = ""  # a class: the value is free text the resolver turns into search keys
+    many: bool = False  # bind every best match (a topic), not only the first (a process)
 
     def coerce(self, raw: object):
         """Turn a user value (a string from the CLI, or a Python value) into a typed value."""
@@ -81,6 +83,7 @@ class StoredQuery(NamedTuple):
     severity: str | None = None
     description: str = ""
     form: str = "SELECT"
+    ask: dict = {}  # language -> question patterns with {param} slots, for `etom-kg ask`
 
     def param(self, name: str) -> Param:
         for p in self.params:
@@ -221,13 +224,18 @@ def parse_query(text: str, path: str) -> StoredQuery:
         required = spec.get("required", False)
         if not isinstance(required, bool):
             raise QueryError(f"{path}: parameter {name!r} 'required' must be true or false")
-        param = Param(name, ptype, required, None, str(spec.get("description", "")))
+        match, many = spec.get("match", ""), spec.get("many", False)
+        if match and (ptype != "string" or not re.fullmatch(r"[a-z]+:[A-Za-z][A-Za-z0-9]*", str(match))):
+            raise QueryError(f"{path}: parameter {name!r}: match needs a string parameter and a class as prefix:Name, got {match!r}")
+        if not isinstance(many, bool) or (many and not match):
+            raise QueryError(f"{path}: parameter {name!r}: many must be true or false, and needs match")
+        param = Param(name, ptype, required, None, str(spec.get("description", "")), str(match), many)
         if "default" in spec:
             if required:
                 raise QueryError(f"{path}: parameter {name!r} cannot be required and have a default")
             default = spec["default"]
             default = str(default) if ptype == "string" else default
-            param = Param(name, ptype, required, param.coerce(default), param.description)
+            param = param._replace(default=param.coerce(default))
         _check_param_scope(text, name, path)
         params.append(param)
     columns = tuple(c.strip() for c in h.get("columns", "").split(",") if c.strip()) if isinstance(h.get("columns", ""), str) else None
@@ -241,12 +249,34 @@ def parse_query(text: str, path: str) -> StoredQuery:
         raise QueryError(f"{path}: a query with parameters needs an explicit WHERE {{ ... }}")
     if re.search(r"\bSERVICE\b", body, re.IGNORECASE):
         raise QueryError(f"{path}: stored queries may not use SERVICE (no network access from local queries)")
+    ask = _ask_patterns(h.get("ask"), {p.name for p in params}, path)
     return StoredQuery(
         id=qid, title=h["title"], question=dict(question), kind=kind, text=text, path=path,
         params=tuple(params), columns=columns, severity=severity,
         description=h.get("description", "") if isinstance(h.get("description", ""), str) else "",
-        form=form_match.group(1).upper(),
+        form=form_match.group(1).upper(), ask=ask,
     )
+
+
+def _ask_patterns(raw, params: set, path: str) -> dict:
+    """``ask:`` with ``en:``/``es:`` lines of question patterns separated by ``|``; a slot
+    ``{name}`` stands for a parameter's words. Every slot must name a parameter."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or not raw or set(raw) - {"en", "es"}:
+        raise QueryError(f"{path}: ask needs 'en' and/or 'es' entries of patterns separated by '|'")
+    out = {}
+    for lang, line in raw.items():
+        patterns = tuple(p.strip() for p in line.split("|"))
+        for pattern in patterns:
+            slots = re.findall(r"\{([^{}]*)\}", pattern)
+            if not pattern or re.sub(r"\{[^{}]*\}", "", pattern).count("{") or re.sub(r"\{[^{}]*\}", "", pattern).count("}"):
+                raise QueryError(f"{path}: ask.{lang}: bad pattern {pattern!r}")
+            for slot in slots:
+                if slot not in params:
+                    raise QueryError(f"{path}: ask.{lang}: pattern {pattern!r} names {{{slot}}}, not a parameter; valid: {', '.join(sorted(params)) or '(none)'}")
+        out[lang] = patterns
+    return out
 
 
 _STRIP = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>|#[^\n]*')
@@ -281,6 +311,9 @@ def _groups_using(masked: str, name: str, start: int) -> list[int]:
 def inject_values(text: str, bindings: dict, form: str = "values") -> str:
     """Bind parameters with an inline ``VALUES`` block in every group that uses them.
 
+    A parameter bound to a Python list of terms (a topic that names several responsibilities)
+    gets one row per term.
+
     This gives substitution semantics (the value is seen wherever the variable appears:
     in sub-queries, UNION branches, OPTIONAL and EXISTS groups) on engines whose binding
     API does not fit (oxigraph's ``substitutions`` demand projected variables; remote
@@ -306,13 +339,19 @@ def inject_values(text: str, bindings: dict, form: str = "values") -> str:
     out = text
     for offset in sorted(inserts, reverse=True):
         names = inserts[offset]
+        single = [n for n in names if not isinstance(bindings[n], list)]
+        several = [n for n in names if isinstance(bindings[n], list)]
         if form == "bind":
-            block = " " + " ".join(f"BIND({bindings[n].n3()} AS ?{n})" for n in names) + " "
+            block = " " + " ".join(f"BIND({bindings[n].n3()} AS ?{n})" for n in single) + " "
+            block += "".join(
+                " " + " UNION ".join(f"{{ BIND({t.n3()} AS ?{n}) }}" for t in bindings[n]) + " " for n in several
+            )
         else:
             block = (
-                " VALUES (" + " ".join(f"?{n}" for n in names) + ") { ("
-                + " ".join(bindings[n].n3() for n in names) + ") } "
-            )
+                " VALUES (" + " ".join(f"?{n}" for n in single) + ") { ("
+                + " ".join(bindings[n].n3() for n in single) + ") } "
+            ) if single else " "
+            block += "".join(f"VALUES ?{n} {{ {' '.join(t.n3() for t in bindings[n])} }} " for n in several)
         out = out[:offset] + block + out[offset:]
     return out
 
