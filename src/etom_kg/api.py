@@ -50,6 +50,7 @@ class Resolution(NamedTuple):
     matches: list  # etom_kg.search.Match, best first
     chosen: list
     keys: list  # the search keys bound to the parameter
+    cls: str = ""  # the class the words were matched against
 
     def as_dict(self) -> dict:
         return {"param": self.param, "text": self.text, "keys": list(self.keys),
@@ -66,7 +67,7 @@ def resolve_param(param: Param, text: str, backend) -> Resolution:
     matches = resolver.rank(text)
     picked = chosen(matches, param.many)
     keys = sorted({resolver.key_for(m.iri) for m in picked}) or [fold(text)]
-    return Resolution(param.name, text, matches, picked, keys)
+    return Resolution(param.name, text, matches, picked, keys, param.match)
 
 
 def bindings_for(q: StoredQuery, params: dict | None, backend=None, resolutions: list | None = None) -> dict:
@@ -106,3 +107,32 @@ def sparql(text: str, backend=None, *, allow_service: bool = False) -> Result:
     if not allow_service and uses_service(text):
         raise QueryError("the query uses SERVICE, which would reach the network; pass allow_service=True (CLI: --allow-service) to permit it")
     return get_backend(backend).run(text, None, PREFIXES)
+
+
+def explain_resolutions(resolutions: list) -> str:
+    """How each parameter's words were read, one block per parameter (for --explain)."""
+    lines = []
+    for r in resolutions:
+        lines.append(f"{r.param}: {r.text!r} -> bound to {', '.join(repr(k) for k in r.keys)}")
+        for m in r.chosen[:10]:
+            lines.append(f"  chose {m.label!r} ({m.tier}, score {m.score:.2f}: {m.why})")
+        others = [m for m in r.matches if m not in r.chosen][:5]
+        if others:
+            lines.append("  also considered: " + "; ".join(f"{m.label!r} ({m.tier} {m.score:.2f})" for m in others))
+        if not r.matches:
+            lines.append("  nothing matched")
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def suggestions(resolutions: list, backend) -> list[str]:
+    """"did you mean" lines for the parameters whose words matched nothing."""
+    from .search import resolver_for
+
+    out = []
+    for r in resolutions:
+        if r.matches:
+            continue
+        close = resolver_for(backend, r.cls).suggest(r.text) if r.cls else []
+        what = f"no match for {r.param} {r.text!r}"
+        out.append(what + (f"; did you mean: {', '.join(close)}?" if close else "; see 'etom-kg query topics' for the names it knows"))
+    return out

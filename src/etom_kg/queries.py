@@ -263,10 +263,16 @@ def _ask_patterns(raw, params: set, path: str) -> dict:
     ``{name}`` stands for a parameter's words. Every slot must name a parameter."""
     if raw is None:
         return {}
-    if not isinstance(raw, dict) or not raw or set(raw) - {"en", "es"}:
-        raise QueryError(f"{path}: ask needs 'en' and/or 'es' entries of patterns separated by '|'")
+    if not isinstance(raw, dict) or not set(raw) & {"en", "es"} or set(raw) - {"en", "es", "weight"}:
+        raise QueryError(f"{path}: ask needs 'en' and/or 'es' entries of patterns separated by '|' (and optionally 'weight')")
     out = {}
+    if "weight" in raw:
+        if not re.fullmatch(r"(0(\.[0-9]+)?|1(\.0+)?)", raw["weight"]):
+            raise QueryError(f"{path}: ask.weight must be a number from 0 to 1, got {raw['weight']!r}")
+        out["weight"] = (raw["weight"],)
     for lang, line in raw.items():
+        if lang == "weight":
+            continue
         patterns = tuple(p.strip() for p in line.split("|"))
         for pattern in patterns:
             slots = re.findall(r"\{([^{}]*)\}", pattern)

@@ -8,8 +8,9 @@ Two halves share :func:`etom_kg.text.fold`:
 * :class:`Resolver` reads the labels of the resources of a class (processes,
   responsibilities, groupings, channels …) and ranks them for a text:
   ``id`` / ``exact`` (1.0) > ``synonym`` (0.95) > ``stem`` (0.85–0.9) > ``overlap``
-  (0.45–0.7, some content words in common, weighted by rarity) > ``fuzzy`` (≤ 0.3, the
-  same after correcting typos by edit distance). Synonyms are SKOS labels in the graph.
+  (0.45–0.7, some content words in common, weighted by rarity) > ``fuzzy`` (0.65 × the
+  score of the text with its unknown words corrected to the closest known word by edit
+  distance). Synonyms are SKOS labels in the graph.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ NAME_PROPERTIES = {
     f"{ETOM}v21Id": "id",
 }
 TIER_ORDER = ("id", "exact", "synonym", "stem", "overlap", "fuzzy")
+FUZZY_FACTOR = 0.65
 
 
 # --------------------------------------------------------------------------- graph side
@@ -203,12 +205,15 @@ class Resolver:
         if not qstems:
             return []
         self._stem_and_overlap(qstems, found)
-        if found or not fuzzy:
+        if not fuzzy:
             return self._sorted(found)
+        # A word the names never use may be a typo: read it as the closest word they use
+        # (edit distance). Such a reading ranks below every match of the words as typed
+        # that covers them all.
         corrected = self.correct(raw)
         if corrected and fold(corrected) != key:
             for m in self.rank(corrected, fuzzy=False):
-                self._best(found, m.iri, m._replace(tier="fuzzy", score=0.3 * m.score,
+                self._best(found, m.iri, m._replace(tier="fuzzy", score=FUZZY_FACTOR * m.score,
                                                     why=f"read as {corrected!r}: {m.why}"))
         return self._sorted(found)
 
@@ -238,28 +243,31 @@ class Resolver:
                                            f"{len(matched_q)} of {len(qstems)} words in {n.kind} {n.text!r}"))
 
     def correct(self, text: str) -> str:
-        """``text`` with each unknown word replaced by the closest known word (edit distance)."""
-        from rapidfuzz.distance import Levenshtein  # only when a word is unknown
-
+        """``text`` with each unknown word replaced by the closest known word (edit distance:
+        1 for words of up to 5 letters, 2 for longer ones; ties go to the commoner word)."""
         stops = stop_words()
+        words = fold(text).split()
+        unknown = [w for w in words if w not in self.vocabulary and w not in stops and len(w) >= 4 and not is_identifier(w)]
+        if not unknown:
+            return ""
+        from rapidfuzz import process  # only when a word is unknown
+        from rapidfuzz.distance import Levenshtein
+
+        if not hasattr(self, "_vocab_list"):
+            self._vocab_list = sorted(self.vocabulary, key=lambda v: (-self.vocabulary[v], v))
         out, changed = [], False
-        for w in fold(text).split():
-            if w in self.vocabulary or w in stops or len(w) < 4 or is_identifier(w):
+        for w in words:
+            if w not in unknown:
                 out.append(w)
                 continue
             limit = 1 if len(w) <= 5 else 2
-            best = None
-            for v, count in self.vocabulary.items():
-                if abs(len(v) - len(w)) > limit:
-                    continue
-                d = Levenshtein.distance(w, v, score_cutoff=limit)
-                if d <= limit and (best is None or (d, -count, v) < best):
-                    best = (d, -count, v)
-            if best is None:
-                out.append(w)
-            else:
-                out.append(best[2])
+            hits = process.extract(w, self._vocab_list, scorer=Levenshtein.distance, score_cutoff=limit, limit=20)
+            if hits:
+                best = min(hits, key=lambda h: (h[1], h[2]))  # distance, then commoner (list order)
+                out.append(best[0])
                 changed = True
+            else:
+                out.append(w)
         return " ".join(out) if changed else ""
 
     def suggest(self, text: str, limit: int = 5) -> list[str]:

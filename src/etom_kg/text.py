@@ -19,7 +19,7 @@ from functools import lru_cache
 
 LANGUAGES = ("en", "es")
 _STEMMER_NAMES = {"en": "english", "es": "spanish"}
-_ID_DOT = re.compile(r"(?<=\d)\.(?=\d)")
+_ID_DOT = re.compile(r"(?<=\d)\.(?=\d)")  # replaced by a word-character marker while punctuation goes
 _NOT_WORD = re.compile(r"[\W_]+")
 
 
@@ -27,8 +27,7 @@ def fold(text: str) -> str:
     """The search key of ``text``: ``"  Facturación & Cobro "`` → ``"facturacion cobro"``."""
     decomposed = unicodedata.normalize("NFKD", str(text))
     plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-    plain = _ID_DOT.sub("\x00", plain)
-    plain = _NOT_WORD.sub(" ", plain.replace("\x00", "\x01")).replace("\x01", ".")
+    plain = _NOT_WORD.sub(" ", _ID_DOT.sub("0DOT0", plain)).replace("0DOT0", ".")
     return " ".join(plain.split())
 
 

@@ -1,0 +1,254 @@
+"""``etom-kg ask``: a plain question in English or Spanish -> one stored query and its parameters.
+
+The questions a stored query answers are data in its header::
+
+    #+ ask:
+    #+   en: which processes handle {topic} | who deals with {topic}
+    #+   es: qué procesos gestionan {topic} | quién se encarga de {topic}
+    #+   weight: 0.95        (optional: trust in these patterns when several fit equally)
+
+A pattern's words are aligned in order with the question's words (same word, same Snowball
+stem, or one typo away); the words between them fill the ``{slots}``, and each slot's words go
+through the term resolver of its parameter's class (:mod:`etom_kg.search`). The score of a
+pattern is how well its slots resolve, times how many of its own words the question used,
+times how much of the question the pattern explains. The best-scoring pattern wins; ties go
+to the query listed first by id. Nothing here knows any particular phrasing.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from .errors import QueryError
+from .text import fold, stem, stop_words
+
+MIN_SCORE = 0.3
+
+
+class Candidate(NamedTuple):
+    score: float
+    query: object  # StoredQuery
+    pattern: str
+    params: dict  # param -> slot text
+    slots: dict  # param -> (best Match or None)
+    matched: list  # pattern words the question used
+
+
+class Answer(NamedTuple):
+    """What ``ask`` chose, its result, and why (``explain()``)."""
+
+    question: str
+    query: object
+    params: dict
+    result: object
+    resolutions: list
+    candidates: list
+
+    def explain(self) -> str:
+        best = self.candidates[0]
+        lines = [f"query: {self.query.id} (score {best.score:.2f})",
+                 f"pattern: {best.pattern!r}" + (f" (words used: {', '.join(best.matched)})" if best.matched else "")]
+        for name, value in sorted(self.params.items()):
+            lines.append(f"param {name} = {value!r}")
+        for r in self.resolutions:
+            if r.chosen:
+                picked = "; ".join(f"{m.label} [{m.tier} {m.score:.2f}: {m.why}]" for m in r.chosen[:8])
+                lines.append(f"  {r.param}: {r.text!r} -> {picked}" + (f" (+{len(r.chosen) - 8} more)" if len(r.chosen) > 8 else ""))
+                others = [m for m in r.matches if m not in r.chosen][:5]
+                if others:
+                    lines.append("    also considered: " + "; ".join(f"{m.label} [{m.tier} {m.score:.2f}]" for m in others))
+            else:
+                lines.append(f"  {r.param}: {r.text!r} -> nothing matched")
+        runners = [c for c in self.candidates[1:] if c.query.id != self.query.id][:3]
+        if runners:
+            lines.append("other readings: " + "; ".join(f"{c.query.id} {c.score:.2f} ({c.pattern!r})" for c in runners))
+        return "\n".join(lines) + "\n"
+
+    def as_dict(self) -> dict:
+        return {"question": self.question, "query": self.query.id, "params": dict(self.params),
+                "score": round(self.candidates[0].score, 3), "pattern": self.candidates[0].pattern,
+                "resolutions": [r.as_dict() for r in self.resolutions]}
+
+
+# --------------------------------------------------------------------------- patterns
+
+_SLOT = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def _parts(pattern: str) -> list:
+    """``"who supports {process}"`` -> ``["who", "supports", ("process",)]``."""
+    out = []
+    for i, piece in enumerate(_SLOT.split(pattern)):
+        if i % 2:
+            out.append((piece,))
+        else:
+            out.extend(fold(piece).split())
+    return out
+
+
+def _stems(word: str) -> frozenset:
+    return frozenset((word, stem(word, "en"), stem(word, "es")))
+
+
+def _same(word: str, wstems: frozenset, literal: str, lstems: frozenset) -> bool:
+    if word == literal or wstems & lstems:
+        return True
+    if len(literal) >= 5 and abs(len(word) - len(literal)) <= 1:
+        from rapidfuzz.distance import Levenshtein
+
+        return Levenshtein.distance(word, literal, score_cutoff=1) <= 1
+    return False
+
+
+def _align(parts: list, words: list, wstems: list):
+    """Greedy in-order alignment. Returns (matched literal indexes, slot spans, used word indexes)."""
+    pos, matched, used = 0, [], set()
+    slot_starts, spans = [], {}
+    pending = []  # slots waiting for the next matched literal (or the end) to close
+    for k, part in enumerate(parts):
+        if isinstance(part, tuple):
+            pending.append((part[0], pos))
+            continue
+        lstems = _stems(part)
+        for j in range(pos, len(words)):
+            if _same(words[j], wstems[j], part, lstems):
+                if pending:
+                    _close(pending, pos, j, spans)
+                    pending = []
+                matched.append(k)
+                used.add(j)
+                pos = j + 1
+                break
+    if pending:
+        _close(pending, pos, len(words), spans)
+    del slot_starts
+    return matched, spans, used
+
+
+def _close(pending: list, start: int, end: int, spans: dict) -> None:
+    """Give the words start..end to the waiting slots (several slots: split at a stop word)."""
+    if len(pending) == 1:
+        spans[pending[0][0]] = (start, end)
+        return
+    # two adjacent slots with no literal between: split evenly (rare; patterns avoid it)
+    size = max(1, (end - start) // len(pending))
+    for i, (name, _) in enumerate(pending):
+        a = start + i * size
+        b = end if i == len(pending) - 1 else min(end, a + size)
+        spans[name] = (a, b)
+
+
+# --------------------------------------------------------------------------- choosing
+
+
+def candidates(question: str, backend, catalog=None) -> list[Candidate]:
+    """Every stored query's best reading of ``question``, best first."""
+    from .queries import catalog as load_catalog
+    from .search import resolver_for
+
+    cat = catalog or load_catalog("cq")
+    words = fold(question).split()
+    if not words:
+        return []
+    wstems = [_stems(w) for w in words]
+    stops = stop_words()
+    content = [i for i, w in enumerate(words) if w not in stops] or list(range(len(words)))
+    cache: dict = {}
+
+    def resolve(param, text, fuzzy):
+        key = (param.match, text, fuzzy)
+        if key not in cache:
+            ranked = resolver_for(backend, param.match).rank(text, fuzzy=fuzzy)
+            cache[key] = ranked[0] if ranked else None
+        return cache[key]
+
+    out = []
+    for fuzzy in (False, True):
+        out = []
+        for q in cat:
+            if not q.ask:
+                continue
+            weight = float(q.ask.get("weight", ("1",))[0])
+            best = None
+            for lang, patterns in sorted(q.ask.items()):
+                if lang == "weight":
+                    continue
+                for pattern in patterns:
+                    c = _score(q, pattern, words, wstems, content, stops, resolve, fuzzy, weight)
+                    if c is not None and (best is None or c.score > best.score):
+                        best = c
+            if best is not None:
+                out.append(best)
+        out.sort(key=lambda c: (-c.score, c.query.id))
+        if out and out[0].score >= MIN_SCORE:
+            break
+    return out
+
+
+def _score(q, pattern, words, wstems, content, stops, resolve, fuzzy, weight):
+    parts = _parts(pattern)
+    literals = [(k, p) for k, p in enumerate(parts) if not isinstance(p, tuple)]
+    matched, spans, used = _align(parts, words, wstems)
+    lit_weight = sum(0.25 if p in stops else 1.0 for _, p in literals)
+    got_weight = sum(0.25 if parts[k] in stops else 1.0 for k in matched)
+    coverage = got_weight / lit_weight if lit_weight else 1.0
+    if literals and not any(parts[k] not in stops for k in matched) and lit_weight >= 1:
+        return None  # none of the pattern's own content words: not this question
+    params, slots, quality = {}, {}, []
+    slot_words = set()
+    for part in parts:
+        if not isinstance(part, tuple):
+            continue
+        name = part[0]
+        a, b = spans.get(name, (0, 0))
+        while a < b and words[a] in stops:  # "the", "las", "does" at a slot's edges
+            a += 1
+        while b > a and words[b - 1] in stops:
+            b -= 1
+        text = " ".join(w for w in words[a:b])
+        if not [w for w in words[a:b] if w not in stops]:
+            return None
+        slot_words.update(range(a, b))
+        param = q.param(name)
+        match = resolve(param, text, fuzzy) if param.match else None
+        if param.match and match is None:
+            return None
+        params[name] = text
+        slots[name] = match
+        quality.append(match.score if match is not None else 0.5)
+    explained = [i for i in content if i in used or i in slot_words]
+    q_cov = len(explained) / len(content)
+    slot_q = sum(quality) / len(quality) if quality else 0.8
+    score = weight * slot_q * (0.5 + 0.5 * coverage) * (0.4 + 0.6 * q_cov)
+    return Candidate(score, q, pattern, params, slots, [parts[k] for k in matched])
+
+
+def examples(catalog=None) -> list[str]:
+    from .queries import catalog as load_catalog
+
+    cat = catalog or load_catalog("cq")
+    return [f"{q.question['en']}  /  {q.question['es']}" for q in cat if q.ask]
+
+
+def ask(question: str, backend=None, *, params: dict | None = None) -> Answer:
+    """Answer a plain question: choose a stored query and its parameters, run it.
+
+    Raises :class:`etom_kg.errors.QueryError` (exit 2) when no stored query fits.
+    """
+    from .api import get_backend, run_stored
+
+    backend = get_backend(backend)
+    found = candidates(question, backend)
+    if not found or found[0].score < MIN_SCORE:
+        shown = "\n  ".join(examples()[:12])
+        raise QueryError(
+            f"cannot map the question {question!r} to a stored query. Ask about processes, "
+            f"topics, groupings or ids, for example:\n  {shown}\n(etom-kg queries lists them all)"
+        )
+    best = found[0]
+    values = dict(best.params)
+    values.update(params or {})
+    resolutions: list = []
+    result = run_stored(best.query, backend, values, resolutions=resolutions)
+    return Answer(question, best.query, values, result, resolutions, found)
