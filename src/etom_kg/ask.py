@@ -24,6 +24,7 @@ from .errors import QueryError
 from .text import fold, stem, stop_words
 
 MIN_SCORE = 0.3
+BARE_COVERAGE = 0.6
 
 
 class Candidate(NamedTuple):
@@ -192,7 +193,9 @@ def _score(q, pattern, words, wstems, content, stops, resolve, fuzzy, weight):
     matched, spans, used = _align(parts, words, wstems)
     lit_weight = sum(0.25 if p in stops else 1.0 for _, p in literals)
     got_weight = sum(0.25 if parts[k] in stops else 1.0 for k in matched)
-    coverage = got_weight / lit_weight if lit_weight else 1.0
+    # A pattern with no words of its own ("{topic}") fits any question: it counts as a
+    # pattern whose words were partly missing, so one that does use its words wins.
+    coverage = got_weight / lit_weight if lit_weight else BARE_COVERAGE
     if literals and not any(parts[k] not in stops for k in matched) and lit_weight >= 1:
         return None  # none of the pattern's own content words: not this question
     params, slots, quality = {}, {}, []
