@@ -244,7 +244,7 @@ def ask(question: str, backend=None, *, params: dict | None = None) -> Answer:
     backend = get_backend(backend)
     found = candidates(question, backend)
     if not found or found[0].score < MIN_SCORE:
-        shown = "\n  ".join(examples()[:12])
+        shown = "\n  ".join(examples())
         raise QueryError(
             f"cannot map the question {question!r} to a stored query. Ask about processes, "
             f"topics, groupings or ids, for example:\n  {shown}\n(etom-kg queries lists them all)"

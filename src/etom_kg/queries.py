@@ -376,6 +376,22 @@ def _check_param_scope(text: str, name: str, path: str) -> None:
             raise QueryError(f"{path}: parameter ?{name} may only be used inside WHERE (not in the projection)")
     for m in re.finditer(r"\bAS\s+[?$]" + re.escape(name) + r"\b", masked, re.IGNORECASE):
         raise QueryError(f"{path}: parameter ?{name} may not be assigned (BIND/AS) in the query")
+    depth, sub_selects = 0, []  # brace depths at which a sub-SELECT group opened
+    uses_at = set(uses)
+    for i, ch in enumerate(masked):
+        if ch == "{":
+            depth += 1
+            if re.match(r"\{\s*SELECT\b", masked[i:], re.IGNORECASE):
+                sub_selects.append(depth)
+        elif ch == "}":
+            if sub_selects and sub_selects[-1] == depth:
+                sub_selects.pop()
+            depth -= 1
+        elif i in uses_at and sub_selects:
+            raise QueryError(
+                f"{path}: parameter ?{name} is used inside a sub-SELECT, where a client's binding "
+                "(rdflib initBindings, a VALUES block after the query) does not reach; use it at the top level of WHERE"
+            )
 
 
 def uses_service(text: str) -> bool:
