@@ -75,19 +75,48 @@
     return frag;
   }
 
-  /* Exactly the normalisation of queries/cq/processes-for-topic.rq: LCASE, the accented
-     vowels and ñ it lists, surrounding XPath whitespace removed, inner runs collapsed. */
+  /* Exactly etom_kg.text.fold, which wrote the search keys of the index: compatibility
+     decomposition, accents dropped, case folded, punctuation to single spaces, dots kept
+     inside identifiers (1.1.1.6). */
   function normaliseTopic(text) {
     return String(text)
+      .normalize("NFKD")
+      .replace(/[\u0300-\u036f]/g, "")
       .toLowerCase()
-      .replace(/[áàâä]/g, "a")
-      .replace(/[éèêë]/g, "e")
-      .replace(/[íìîï]/g, "i")
-      .replace(/[óòôö]/g, "o")
-      .replace(/[úùûü]/g, "u")
-      .replace(/ñ/g, "n")
-      .replace(/^[ \t\n\r]+|[ \t\n\r]+$/g, "")
-      .replace(/[ \t\n\r]+/g, " ");
+      .replace(/(\d)\.(?=\d)/g, "$10DOT0")
+      .replace(/[^\p{L}\p{N}]+/gu, " ")
+      .replace(/0DOT0/g, ".")
+      .trim()
+      .replace(/ +/g, " ");
+  }
+
+  /* Edit distance, for typos: the closest key within 1 (short words) or 2 edits. */
+  function distance(a, b, limit) {
+    if (Math.abs(a.length - b.length) > limit) return limit + 1;
+    var prev = [], cur, i, j;
+    for (j = 0; j <= b.length; j++) prev[j] = j;
+    for (i = 1; i <= a.length; i++) {
+      cur = [i];
+      var best = i;
+      for (j = 1; j <= b.length; j++) {
+        cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+        if (cur[j] < best) best = cur[j];
+      }
+      if (best > limit) return limit + 1;
+      prev = cur;
+    }
+    return prev[b.length];
+  }
+  function closestKey(keys, key) {
+    var limit = key.length <= 5 ? 1 : 2, found = null, bestDistance = limit + 1;
+    keys.forEach(function (k) {
+      var d = distance(key, k, limit);
+      if (d < bestDistance || (d === bestDistance && found !== null && k < found)) {
+        bestDistance = d;
+        found = k;
+      }
+    });
+    return bestDistance <= limit ? found : null;
   }
   window.etomKgNormaliseTopic = normaliseTopic;
 
@@ -123,7 +152,12 @@
       results.hidden = true;
       var key = normaliseTopic(raw);
       if (!key) return [];
-      var slugs = index.topics[key] || [];
+      var slugs = index.topics[key];
+      if (!slugs && key.length >= 4) {
+        var near = closestKey(Object.keys(index.topics), key);
+        slugs = near ? index.topics[near] : [];
+      }
+      slugs = slugs || [];
       document.body.classList.add("searching");
       slugs.forEach(function (slug) {
         mark(slug, "match");
