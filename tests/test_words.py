@@ -244,3 +244,19 @@ def test_sparqlwrapper_values_after_the_query_through_serve(endpoint, store, qid
     variables = data["head"]["vars"]
     rows = {tuple(b[v]["value"] if v in b else None for v in variables) for b in data["results"]["bindings"]}
     assert rows and rows == _local(store, qid, params)
+
+
+def test_the_synonyms_module_is_in_the_assembled_ontology():
+    """ontology/modules/synonyms.ttl is standalone Turtle, copied between the markers at the
+    end of ontology/etom.ttl until the module assembler writes that file."""
+    from pathlib import Path
+
+    import pyoxigraph as ox
+
+    root = Path(__file__).resolve().parents[1] / "ontology"
+    module, whole = ox.Store(), ox.Store()
+    module.load(path=str(root / "modules" / "synonyms.ttl"), format=ox.RdfFormat.TURTLE)
+    whole.load(path=str(root / "etom.ttl"), format=ox.RdfFormat.TURTLE)
+    assert len(module) > 0 and all(q in whole for q in module)
+    text = (root / "etom.ttl").read_text(encoding="utf-8")
+    assert text.index("# >>> synonyms module") < text.index("# <<< synonyms module")
