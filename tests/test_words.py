@@ -260,3 +260,18 @@ def test_the_synonyms_module_is_in_the_assembled_ontology():
     assert len(module) > 0 and all(q in whole for q in module)
     text = (root / "etom.ttl").read_text(encoding="utf-8")
     assert text.index("# >>> synonyms module") < text.index("# <<< synonyms module")
+
+
+def test_serve_answers_plain_questions_at_ask(endpoint):
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    base = endpoint[: -len("sparql")] + "ask?q="
+    with urllib.request.urlopen(base + urllib.parse.quote("who handles billing disputes?"), timeout=60) as r:
+        data = json.loads(r.read())
+    assert data["query"] == "processes-for-topic" and data["params"]["topic"] == "billing disputes"
+    assert data["results"]["head"]["vars"] == ["process", "id", "label", "level"] and data["results"]["results"]["bindings"]
+    with pytest.raises(urllib.error.HTTPError) as failed:
+        urllib.request.urlopen(base + "zzzz%20qqqq", timeout=60)
+    assert failed.value.code == 422 and "cannot map" in json.loads(failed.value.read())["error"]

@@ -18,6 +18,7 @@ to the query listed first by id. Nothing here knows any particular phrasing.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 from .errors import QueryError
@@ -77,7 +78,8 @@ class Answer(NamedTuple):
 _SLOT = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-def _parts(pattern: str) -> list:
+@lru_cache(maxsize=None)
+def _parts(pattern: str) -> tuple:
     """``"who supports {process}"`` -> ``["who", "supports", ("process",)]``."""
     out = []
     for i, piece in enumerate(_SLOT.split(pattern)):
@@ -85,24 +87,25 @@ def _parts(pattern: str) -> list:
             out.append((piece,))
         else:
             out.extend(fold(piece).split())
-    return out
+    return tuple(out)
 
 
+@lru_cache(maxsize=4096)
 def _stems(word: str) -> frozenset:
     return frozenset((word, stem(word, "en"), stem(word, "es")))
 
 
-def _same(word: str, wstems: frozenset, literal: str, lstems: frozenset) -> bool:
+def _same(word: str, wstems: frozenset, literal: str, lstems: frozenset, typos: bool) -> bool:
     if word == literal or wstems & lstems:
         return True
-    if len(literal) >= 5 and abs(len(word) - len(literal)) <= 1:
+    if typos and len(literal) >= 5 and abs(len(word) - len(literal)) <= 1:
         from rapidfuzz.distance import Levenshtein
 
         return Levenshtein.distance(word, literal, score_cutoff=1) <= 1
     return False
 
 
-def _align(parts: list, words: list, wstems: list):
+def _align(parts: list, words: list, wstems: list, typos: bool = False):
     """Greedy in-order alignment. Returns (matched literal indexes, slot spans, used word indexes)."""
     pos, matched, used = 0, [], set()
     slot_starts, spans = [], {}
@@ -113,7 +116,7 @@ def _align(parts: list, words: list, wstems: list):
             continue
         lstems = _stems(part)
         for j in range(pos, len(words)):
-            if _same(words[j], wstems[j], part, lstems):
+            if _same(words[j], wstems[j], part, lstems, typos):
                 if pending:
                     _close(pending, pos, j, spans)
                     pending = []
@@ -165,7 +168,7 @@ def candidates(question: str, backend, catalog=None) -> list[Candidate]:
         return cache[key]
 
     out = []
-    for fuzzy in (False, True):
+    for fuzzy in (False, True):  # typos (in the question's own words, then in names) only if needed
         out = []
         for q in cat:
             if not q.ask:
@@ -190,7 +193,7 @@ def candidates(question: str, backend, catalog=None) -> list[Candidate]:
 def _score(q, pattern, words, wstems, content, stops, resolve, fuzzy, weight):
     parts = _parts(pattern)
     literals = [(k, p) for k, p in enumerate(parts) if not isinstance(p, tuple)]
-    matched, spans, used = _align(parts, words, wstems)
+    matched, spans, used = _align(_parts(pattern), words, wstems, fuzzy)
     lit_weight = sum(0.25 if p in stops else 1.0 for _, p in literals)
     got_weight = sum(0.25 if parts[k] in stops else 1.0 for k in matched)
     # A pattern with no words of its own ("{topic}") fits any question: it counts as a

@@ -378,7 +378,8 @@ def _check_param_scope(text: str, name: str, path: str) -> None:
         raise QueryError(f"{path}: parameter ?{name} may not be assigned (BIND/AS) in the query")
     depth, sub_selects = 0, []  # brace depths at which a sub-SELECT group opened
     uses_at = set(uses)
-    for i, ch in enumerate(masked):
+    nested = re.search(r"\{\s*SELECT\b", masked, re.IGNORECASE)
+    for i, ch in enumerate(masked if nested else ""):
         if ch == "{":
             depth += 1
             if re.match(r"\{\s*SELECT\b", masked[i:], re.IGNORECASE):

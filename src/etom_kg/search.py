@@ -134,20 +134,23 @@ def expand_class(name: str) -> str:
 class Resolver:
     """Ranks the resources of one class for a text. Build with :func:`resolver_for`."""
 
-    def __init__(self, cls: str, names: list[Name]):
+    def __init__(self, cls: str, names: list[Name], prepared: list | None = None):
+        """``prepared``: each name's (key, stems), as :meth:`prepared` returns them (cached)."""
         self.cls = cls
         self.names = names
+        if prepared is None:
+            prepared = [(fold(n.text), () if n.kind == "id" else stems(n.text, n.lang if n.lang in ("en", "es") else "en"))
+                        for n in names]
+        self.keys = [k for k, _ in prepared]
         self.by_key: dict[str, list[int]] = {}
         self.by_iri: dict[str, list[int]] = {}
         self.entry_stems: list[tuple] = []
         df: dict[str, int] = {}
         self.vocabulary: dict[str, int] = {}
-        for i, n in enumerate(names):
-            key = fold(n.text)
+        for i, (n, (key, st)) in enumerate(zip(names, prepared)):
+            st = tuple(st)
             self.by_key.setdefault(key, []).append(i)
             self.by_iri.setdefault(n.iri, []).append(i)
-            lang = n.lang if n.lang in ("en", "es") else "en"
-            st = () if n.kind == "id" else stems(n.text, lang)
             self.entry_stems.append(st)
             for s in set(st):
                 df[s] = df.get(s, 0) + 1
@@ -159,6 +162,9 @@ class Resolver:
         for i, st in enumerate(self.entry_stems):
             for s in set(st):
                 self.stem_index.setdefault(s, []).append(i)
+
+    def prepared(self) -> list:
+        return [[k, list(st)] for k, st in zip(self.keys, self.entry_stems)]
 
     # -- helpers
     def label_of(self, iri: str, lang: str = "en") -> str:
@@ -173,10 +179,10 @@ class Resolver:
         """A search key that names ``iri`` and no other resource of the class."""
         ranked = sorted(self.by_iri.get(iri, ()), key=lambda i: (TIER_ORDER.index(self.names[i].kind if self.names[i].kind != "label" else "exact"), i))
         for i in ranked:
-            key = fold(self.names[i].text)
+            key = self.keys[i]
             if {self.names[j].iri for j in self.by_key.get(key, ())} == {iri}:
                 return key
-        return fold(self.names[ranked[0]].text) if ranked else ""
+        return self.keys[ranked[0]] if ranked else ""
 
     def _best(self, found: dict, iri: str, match: Match) -> None:
         old = found.get(iri)
@@ -231,7 +237,7 @@ class Resolver:
             matched_e = [s for s in est if any(s in options for options in qstems)]
             if len(matched_q) == len(qstems) and len(matched_e) == len(est) and len(est) == len(qstems):
                 score = 0.9 if n.kind == "label" else 0.85
-                self._best(found, n.iri, Match(n.iri, n.text, fold(n.text), "stem", score - 0.01 * n.deprecated,
+                self._best(found, n.iri, Match(n.iri, n.text, self.keys[i], "stem", score - 0.01 * n.deprecated,
                                                f"same word stems as {n.kind} {n.text!r}"))
                 continue
             q_cov = sum(qweight[k] for k in matched_q) / sum(qweight)
@@ -239,7 +245,7 @@ class Resolver:
                 continue
             e_cov = len(matched_e) / len(est)
             score = 0.3 + 0.3 * q_cov + 0.1 * e_cov - 0.01 * (n.kind == "synonym") - 0.01 * n.deprecated
-            self._best(found, n.iri, Match(n.iri, n.text, fold(n.text), "overlap", score,
+            self._best(found, n.iri, Match(n.iri, n.text, self.keys[i], "overlap", score,
                                            f"{len(matched_q)} of {len(qstems)} words in {n.kind} {n.text!r}"))
 
     def correct(self, text: str) -> str:
@@ -328,23 +334,24 @@ def resolver_for(backend, cls: str) -> Resolver:
     memo = (id(backend), cls)
     if memo in _RESOLVERS:
         return _RESOLVERS[memo][1]
-    names = None
+    resolver = None
     path = _names_cache(backend, cls)
     if path is not None and path.is_file():
         try:
-            names = [Name(*row) for row in json.loads(path.read_text(encoding="utf-8"))]
-        except (OSError, ValueError, TypeError):
-            names = None
-    if names is None:
-        names = read_names(backend, cls)
+            rows = json.loads(path.read_text(encoding="utf-8"))
+            resolver = Resolver(cls, [Name(*row[:5]) for row in rows], [row[5:] for row in rows])
+        except (OSError, ValueError, TypeError, IndexError):
+            resolver = None
+    if resolver is None:
+        resolver = Resolver(cls, read_names(backend, cls))
         if path is not None:
             from .store import write_atomically
 
+            rows = [list(n) + extra for n, extra in zip(resolver.names, resolver.prepared())]
             try:
-                write_atomically(path, json.dumps([list(n) for n in names], ensure_ascii=False).encode("utf-8"))
+                write_atomically(path, json.dumps(rows, ensure_ascii=False).encode("utf-8"))
             except OSError:
                 pass
-    resolver = Resolver(cls, names)
     _RESOLVERS[memo] = (backend, resolver)  # keep the backend alive so its id stays unique
     return resolver
 

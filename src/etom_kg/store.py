@@ -158,7 +158,8 @@ def cache_key() -> str:
 
     h = hashlib.sha256()
     parts = [__version__.encode(), ontology_bytes()]
-    parts += [package_file(name).read_bytes() for name in ("rules.py", "search.py", "text.py")]
+    parts += [package_file(name).read_bytes() for name in ("rules.py", "search.py", "text.py",
+                                                           "words/stopwords-en.txt", "words/stopwords-es.txt")]
     for part in parts:
         h.update(len(part).to_bytes(8, "big"))
         h.update(part)

@@ -262,6 +262,46 @@
     window.etomKgSearch = search;
   }
 
+  /* ------------------------------------------------------------------ ask box */
+
+  /* The question goes to /ask of etom-kg serve, which chooses a stored query as
+     `etom-kg ask` does and answers with the query id and its SPARQL JSON results. */
+  function initAsk() {
+    var form = document.getElementById("ask-form");
+    if (!form) return;
+    var out = document.getElementById("ask-result");
+    if (window.location.protocol === "file:") {
+      document.getElementById("ask-offline").hidden = false;
+      return;
+    }
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var question = document.getElementById("ask-question").value;
+      out.textContent = "…";
+      fetch(form.getAttribute("action") + "?q=" + encodeURIComponent(question), { headers: { Accept: "application/json" } })
+        .then(function (response) { return response.json(); })
+        .then(function (answer) {
+          out.textContent = "";
+          var p = document.createElement("p");
+          if (answer.error) {
+            p.className = "error";
+            p.textContent = answer.error;
+            out.appendChild(p);
+            return;
+          }
+          var code = document.createElement("code");
+          code.textContent = answer.query;
+          p.appendChild(code);
+          Object.keys(answer.params).sort().forEach(function (name) {
+            p.appendChild(document.createTextNode(" " + name + "=" + answer.params[name]));
+          });
+          out.appendChild(p);
+          out.appendChild(resultTable(answer.results));
+        })
+        .catch(function (error) { out.textContent = String(error); });
+    });
+  }
+
   /* ------------------------------------------------------------------ SPARQL page */
 
   function initSparql() {
@@ -339,5 +379,6 @@
     }
     initMap();
     initSparql();
+    initAsk();
   });
 })();
