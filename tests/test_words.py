@@ -93,7 +93,7 @@ def test_a_process_is_named_by_classic_id_name_spanish_name_iri_or_typo(store):
     ("violación de SLA", "1.1.1.7"),
     ("top-up", "1.1.1.15"),
     ("refund", "1.1.1.11"),
-    ("alta de servicio", "1.1.1"),
+    ("alta de servicio", "1.1.1.5"),
     ("parte de avería", "1.1.1.6"),
     ("usage", "1.1.3.6"),
     ("Reclamaciónes", "1.1.1.6"),
@@ -275,3 +275,24 @@ def test_serve_answers_plain_questions_at_ask(endpoint):
     with pytest.raises(urllib.error.HTTPError) as failed:
         urllib.request.urlopen(base + "zzzz%20qqqq", timeout=60)
     assert failed.value.code == 422 and "cannot map" in json.loads(failed.value.read())["error"]
+
+
+@pytest.mark.parametrize("argv, fuzzy", [
+    (["ask", "¿quién se encarga de las reclamaciones?"], False),
+    (["query", "processes-for-topic", "--param", "topic=reclamaciones"], False),
+    (["query", "processes-for-topic", "--param", "topic=complants handlng"], True),
+])
+def test_the_words_path_stays_light(tmp_path, argv, fuzzy):
+    """ask and a fuzzy query import no rdflib; the edit-distance library only for unknown words."""
+    import subprocess
+    import sys
+
+    code = ("import sys, io, contextlib\n"
+            "from etom_kg.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            f"    assert main({argv!r}) == 0\n"
+            "print(sorted(m for m in ('rdflib', 'owlrl', 'pyshacl', 'SPARQLWrapper', 'xmlschema', 'rapidfuzz') if m in sys.modules))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
+                          env={"ETOM_KG_CACHE_DIR": str(tmp_path / "cache")})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == ("['rapidfuzz']" if fuzzy else "[]")

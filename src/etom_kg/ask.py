@@ -207,19 +207,13 @@ def _score(q, pattern, words, wstems, content, stops, resolve, fuzzy, weight):
         if not isinstance(part, tuple):
             continue
         name = part[0]
-        a, b = spans.get(name, (0, 0))
-        while a < b and words[a] in stops:  # "the", "las", "does" at a slot's edges
-            a += 1
-        while b > a and words[b - 1] in stops:
-            b -= 1
-        text = " ".join(w for w in words[a:b])
-        if not [w for w in words[a:b] if w not in stops]:
-            return None
-        slot_words.update(range(a, b))
         param = q.param(name)
-        match = resolve(param, text, fuzzy) if param.match else None
-        if param.match and match is None:
+        a, b = spans.get(name, (0, 0))
+        found = _fill(param, words, a, b, stops, resolve, fuzzy)
+        if found is None:
             return None
+        a, b, text, match = found
+        slot_words.update(range(a, b))
         params[name] = text
         slots[name] = match
         quality.append(match.score if match is not None else 0.5)
@@ -228,6 +222,38 @@ def _score(q, pattern, words, wstems, content, stops, resolve, fuzzy, weight):
     slot_q = sum(quality) / len(quality) if quality else 0.8
     score = weight * slot_q * (0.5 + 0.5 * coverage) * (0.4 + 0.6 * q_cov)
     return Candidate(score, q, pattern, params, slots, [parts[k] for k in matched])
+
+
+def _fill(param, words, a, b, stops, resolve, fuzzy):
+    """The words a..b for a slot: (start, end, text, best match), or None.
+
+    Leading or trailing words may be left out ("who is in charge of | overdue payments"):
+    each shorter span is tried, its match score scaled by the share of the slot's content
+    words it keeps, so leaving words out must buy a much better match; stop words at the
+    edges cost nothing."""
+    while a < b and words[a] in stops:
+        a += 1
+    while b > a and words[b - 1] in stops:
+        b -= 1
+    content = [i for i in range(a, b) if words[i] not in stops]
+    if not content:
+        return None
+    if not param.match:
+        return a, b, " ".join(words[a:b]), None
+    spans = {(a, b)} | {(i, b) for i in content} | {(a, j + 1) for j in content}
+    best = None
+    for x, y in sorted(spans):
+        kept = [i for i in content if x <= i < y]
+        match = resolve(param, " ".join(words[x:y]), fuzzy) if kept else None
+        if match is None:
+            continue
+        value = match.score * len(kept) / len(content)
+        if best is None or value > best[0] + 1e-9:
+            best = (value, x, y, match)
+    if best is None:
+        return None
+    _, x, y, match = best
+    return x, y, " ".join(words[x:y]), match
 
 
 def examples(catalog=None) -> list[str]:
