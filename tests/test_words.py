@@ -206,6 +206,10 @@ BOUND = [
     ("matrix-cell", {"vertical": "assurance", "horizontal": "crm", "include_deprecated": False}),
     ("verticals-of-process", {"process": "bill inquiry handling"}),
     ("invocations", {"direct_only": True, "include_deprecated": False}),
+    ("invocations", {"direct_only": False, "include_deprecated": True}),
+    ("topic-index", {"include_deprecated": True}),
+    ("process-lookup", {"text": "1.1.1.6", "include_deprecated": False}),
+    ("processes-for-channel", {"channel": "telephone"}),
 ]
 
 
@@ -214,7 +218,7 @@ def _local(store, qid, params) -> set:
     return {tuple(t.value if t else None for t in row) for row in res.rows}
 
 
-@pytest.mark.parametrize("qid, params", BOUND, ids=[b[0] for b in BOUND])
+@pytest.mark.parametrize("qid, params", BOUND, ids=[f"{b[0]}-{i}" for i, b in enumerate(BOUND)])
 def test_rdflib_sparqlstore_init_bindings_through_serve(endpoint, store, qid, params):
     import rdflib
     from rdflib.plugins.stores.sparqlstore import SPARQLStore
@@ -227,7 +231,7 @@ def test_rdflib_sparqlstore_init_bindings_through_serve(endpoint, store, qid, pa
     assert rows and rows == _local(store, qid, params)
 
 
-@pytest.mark.parametrize("qid, params", BOUND, ids=[b[0] for b in BOUND])
+@pytest.mark.parametrize("qid, params", BOUND, ids=[f"{b[0]}-{i}" for i, b in enumerate(BOUND)])
 def test_sparqlwrapper_values_after_the_query_through_serve(endpoint, store, qid, params):
     from SPARQLWrapper import JSON, SPARQLWrapper
 
