@@ -89,7 +89,7 @@ def test_virtuoso_bind_form_answers_like_values(case, store):
 
     qid, params = case
     q = catalog("cq").get(qid)
-    as_bind = store.run(bind_parameters(q.text, bindings_for(q, params), virtuoso=True))
+    as_bind = store.run(bind_parameters(q.text, bindings_for(q, params, store), virtuoso=True))
     assert as_bind.comparable() == run_stored(q, store, params).comparable()
 
 
