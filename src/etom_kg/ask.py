@@ -30,7 +30,7 @@ BARE_COVERAGE = 0.6
 
 class Candidate(NamedTuple):
     score: float
-    query: object  # StoredQuery
+    query: object  # AskEntry (id, ask patterns, parameters) of a stored query
     pattern: str
     params: dict  # param -> slot text
     slots: dict  # param -> (best Match or None)
@@ -73,6 +73,61 @@ class Answer(NamedTuple):
                 "resolutions": [r.as_dict() for r in self.resolutions]}
 
 
+# --------------------------------------------------------------------------- the table of patterns
+
+
+class _Param(NamedTuple):
+    name: str
+    match: str
+    many: bool
+
+
+class AskEntry(NamedTuple):
+    """What ``ask`` needs of a stored query: its id, patterns and matched parameters."""
+
+    id: str
+    ask: dict
+    params: tuple
+
+    def param(self, name: str) -> _Param:
+        return next(p for p in self.params if p.name == name)
+
+
+def ask_table() -> list[AskEntry]:
+    """The ask patterns of the stored queries. Parsing every header costs more than the rest
+    of a question, so the table is cached (keyed by the query files' bytes) next to the
+    reasoned graph."""
+    import hashlib
+    import json
+
+    from . import __version__
+    from .queries import catalog
+    from .resources import query_root
+    from .store import cache_dir, write_atomically
+
+    folder = query_root().joinpath("cq")
+    digest = hashlib.sha256(__version__.encode())
+    for node in sorted((n for n in folder.iterdir() if n.name.endswith(".rq")), key=lambda n: n.name):
+        digest.update(node.name.encode() + b"\0" + node.read_bytes() + b"\0")
+    where = cache_dir()
+    path = None if where is None else where / f"etom-ask-{digest.hexdigest()[:24]}.json"
+    if path is not None and path.is_file():
+        try:
+            rows = json.loads(path.read_text(encoding="utf-8"))
+            return [AskEntry(r[0], {k: tuple(v) for k, v in r[1].items()}, tuple(_Param(*p) for p in r[2])) for r in rows]
+        except (OSError, ValueError, TypeError, IndexError):
+            pass
+    table = [AskEntry(q.id, dict(q.ask), tuple(_Param(p.name, p.match, p.many) for p in q.params))
+             for q in catalog("cq") if q.ask]
+    if path is not None:
+        try:
+            write_atomically(path, json.dumps([[e.id, e.ask, [list(p) for p in e.params]] for e in table],
+                                              ensure_ascii=False).encode("utf-8"))
+        except OSError:
+            pass
+    return table
+
+
 # --------------------------------------------------------------------------- patterns
 
 _SLOT = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -88,6 +143,13 @@ def _parts(pattern: str) -> tuple:
         else:
             out.extend(fold(piece).split())
     return tuple(out)
+
+
+@lru_cache(maxsize=None)
+def _cues(pattern: str) -> frozenset:
+    """The stems of a pattern's own content words (not its stop words, not its slots)."""
+    stops = stop_words()
+    return frozenset().union(*(_stems(p) for p in _parts(pattern) if not isinstance(p, tuple) and p not in stops))
 
 
 @lru_cache(maxsize=4096)
@@ -148,14 +210,14 @@ def _close(pending: list, start: int, end: int, spans: dict) -> None:
 
 def candidates(question: str, backend, catalog=None) -> list[Candidate]:
     """Every stored query's best reading of ``question``, best first."""
-    from .queries import catalog as load_catalog
     from .search import resolver_for
 
-    cat = catalog or load_catalog("cq")
+    cat = ask_table() if catalog is None else [q for q in catalog if q.ask]
     words = fold(question).split()
     if not words:
         return []
     wstems = [_stems(w) for w in words]
+    heard = frozenset().union(*wstems)
     stops = stop_words()
     content = [i for i, w in enumerate(words) if w not in stops] or list(range(len(words)))
     cache: dict = {}
@@ -179,6 +241,9 @@ def candidates(question: str, backend, catalog=None) -> list[Candidate]:
                 if lang == "weight":
                     continue
                 for pattern in patterns:
+                    cues = _cues(pattern)
+                    if cues and not fuzzy and not cues & heard:
+                        continue  # none of the pattern's own words (exactly, or as a stem) was said
                     c = _score(q, pattern, words, wstems, content, stops, resolve, fuzzy, weight)
                     if c is not None and (best is None or c.score > best.score):
                         best = c
@@ -278,9 +343,12 @@ def ask(question: str, backend=None, *, params: dict | None = None) -> Answer:
             f"cannot map the question {question!r} to a stored query. Ask about processes, "
             f"topics, groupings or ids, for example:\n  {shown}\n(etom-kg queries lists them all)"
         )
+    from .queries import catalog
+
     best = found[0]
+    chosen = catalog("cq").get(best.query.id)
     values = dict(best.params)
     values.update(params or {})
     resolutions: list = []
-    result = run_stored(best.query, backend, values, resolutions=resolutions)
-    return Answer(question, best.query, values, result, resolutions, found)
+    result = run_stored(chosen, backend, values, resolutions=resolutions)
+    return Answer(question, chosen, values, result, resolutions, found)

@@ -134,37 +134,35 @@ def expand_class(name: str) -> str:
 class Resolver:
     """Ranks the resources of one class for a text. Build with :func:`resolver_for`."""
 
-    def __init__(self, cls: str, names: list[Name], prepared: list | None = None):
-        """``prepared``: each name's (key, stems), as :meth:`prepared` returns them (cached)."""
+    STATE = ("keys", "entry_stems", "by_key", "by_iri", "stem_index", "idf", "vocabulary")
+
+    def __init__(self, cls: str, names: list[Name], state: dict | None = None):
+        """``state``: the index as :meth:`state` returned it (read from the cache)."""
         self.cls = cls
         self.names = names
-        if prepared is None:
-            prepared = [(fold(n.text), () if n.kind == "id" else stems(n.text, n.lang if n.lang in ("en", "es") else "en"))
-                        for n in names]
-        self.keys = [k for k, _ in prepared]
+        if state is not None:
+            for attr in self.STATE:
+                setattr(self, attr, state[attr])
+            return
+        self.keys = [fold(n.text) for n in names]
+        self.entry_stems = [[] if n.kind == "id" else list(stems(n.text, n.lang if n.lang in ("en", "es") else "en"))
+                            for n in names]
         self.by_key: dict[str, list[int]] = {}
         self.by_iri: dict[str, list[int]] = {}
-        self.entry_stems: list[tuple] = []
-        df: dict[str, int] = {}
+        self.stem_index: dict[str, list[int]] = {}
         self.vocabulary: dict[str, int] = {}
-        for i, (n, (key, st)) in enumerate(zip(names, prepared)):
-            st = tuple(st)
+        for i, (n, key, st) in enumerate(zip(names, self.keys, self.entry_stems)):
             self.by_key.setdefault(key, []).append(i)
             self.by_iri.setdefault(n.iri, []).append(i)
-            self.entry_stems.append(st)
-            for s in set(st):
-                df[s] = df.get(s, 0) + 1
+            for s in sorted(set(st)):
+                self.stem_index.setdefault(s, []).append(i)
             for w in key.split():
                 self.vocabulary[w] = self.vocabulary.get(w, 0) + 1
         total = max(1, len(names))
-        self.idf = {s: math.log(1 + total / c) for s, c in df.items()}
-        self.stem_index: dict[str, list[int]] = {}
-        for i, st in enumerate(self.entry_stems):
-            for s in set(st):
-                self.stem_index.setdefault(s, []).append(i)
+        self.idf = {s: math.log(1 + total / len(found)) for s, found in self.stem_index.items()}
 
-    def prepared(self) -> list:
-        return [[k, list(st)] for k, st in zip(self.keys, self.entry_stems)]
+    def state(self) -> dict:
+        return {attr: getattr(self, attr) for attr in self.STATE}
 
     # -- helpers
     def label_of(self, iri: str, lang: str = "en") -> str:
@@ -338,18 +336,18 @@ def resolver_for(backend, cls: str) -> Resolver:
     path = _names_cache(backend, cls)
     if path is not None and path.is_file():
         try:
-            rows = json.loads(path.read_text(encoding="utf-8"))
-            resolver = Resolver(cls, [Name(*row[:5]) for row in rows], [row[5:] for row in rows])
-        except (OSError, ValueError, TypeError, IndexError):
+            data = json.loads(path.read_text(encoding="utf-8"))
+            resolver = Resolver(cls, [Name(*row) for row in data["names"]], data["state"])
+        except (OSError, ValueError, TypeError, KeyError):
             resolver = None
     if resolver is None:
         resolver = Resolver(cls, read_names(backend, cls))
         if path is not None:
             from .store import write_atomically
 
-            rows = [list(n) + extra for n, extra in zip(resolver.names, resolver.prepared())]
+            data = {"names": [list(n) for n in resolver.names], "state": resolver.state()}
             try:
-                write_atomically(path, json.dumps(rows, ensure_ascii=False).encode("utf-8"))
+                write_atomically(path, json.dumps(data, ensure_ascii=False).encode("utf-8"))
             except OSError:
                 pass
     _RESOLVERS[memo] = (backend, resolver)  # keep the backend alive so its id stays unique
