@@ -95,10 +95,11 @@ class AskEntry(NamedTuple):
 
 def ask_table() -> list[AskEntry]:
     """The ask patterns of the stored queries. Parsing every header costs more than the rest
-    of a question, so the table is cached (keyed by the query files' bytes) next to the
-    reasoned graph."""
+    of a question, so the table is cached next to the reasoned graph, keyed by the query
+    files (name, size and modification time; their bytes when they are not plain files)."""
     import hashlib
     import json
+    import os
 
     from . import __version__
     from .queries import catalog
@@ -108,7 +109,11 @@ def ask_table() -> list[AskEntry]:
     folder = query_root().joinpath("cq")
     digest = hashlib.sha256(__version__.encode())
     for node in sorted((n for n in folder.iterdir() if n.name.endswith(".rq")), key=lambda n: n.name):
-        digest.update(node.name.encode() + b"\0" + node.read_bytes() + b"\0")
+        try:  # a file on disk (the usual install): its size and time stand for its bytes
+            st = os.stat(node)
+            digest.update(f"{node.name}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+        except TypeError:
+            digest.update(node.name.encode() + b"\0" + node.read_bytes() + b"\0")
     where = cache_dir()
     path = None if where is None else where / f"etom-ask-{digest.hexdigest()[:24]}.json"
     if path is not None and path.is_file():
