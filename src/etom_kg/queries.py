@@ -8,12 +8,20 @@ A header is still valid SPARQL (every line is a comment)::
     #+   en: Which processes handle complaints?
     #+   es: ¿Qué procesos gestionan las reclamaciones?
     #+ kind: competency
+    #+ ask:
+    #+   en: which processes handle {topic} | who deals with {topic}
+    #+   es: qué procesos gestionan {topic} | quién se encarga de {topic}
     #+ params:
-    #+   topic: {type: string, required: true, description: "a topic in English or Spanish"}
+    #+   topic: {type: string, required: true, match: etom:Responsibility, many: true, description: "a topic"}
     #+ columns: process, id, label, level
 
 Parameters are typed and always *bound* (``initBindings`` in rdflib, ``substitutions`` in
-oxigraph, proper SPARQL terms in a VALUES block for remote endpoints), never spliced.
+oxigraph, proper SPARQL terms in a VALUES block for remote endpoints), never spliced. They
+are used at the top level of ``WHERE``, never inside a sub-SELECT (refused here), so any
+client's binding reaches them. A ``match`` parameter takes free text: the term resolver
+(:mod:`etom_kg.search`) turns it into the search keys of the best-matching resources of that
+class (all of the best with ``many: true``). ``ask`` holds the question patterns that
+``etom-kg ask`` matches (:mod:`etom_kg.ask`); each ``{slot}`` names a parameter.
 """
 
 from __future__ import annotations

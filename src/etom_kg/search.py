@@ -310,9 +310,11 @@ def chosen(matches: list[Match], many: bool) -> list[Match]:
     best = matches[0]
     same = [m for m in matches if m.tier == best.tier or (best.tier in ("id", "exact", "synonym") and m.tier in ("id", "exact", "synonym"))]
     if best.tier in ("overlap", "fuzzy"):
-        top = round(best.score, 6)
-        # same coverage of the user's words: within the e_cov share of the score
-        same = [m for m in same if m.score >= top - 0.1 + 1e-9]
+        # An overlap score is 0.3 + 0.3 * (share of the user's words matched, by rarity)
+        # + 0.1 * (share of the name's words matched): keep the names within that last
+        # share of the best, i.e. those matching (about) as many of the user's words.
+        scale = 1.0 if best.tier == "overlap" else FUZZY_FACTOR
+        same = [m for m in same if m.score >= best.score - 0.1 * scale + 1e-9]
     return same
 
 
