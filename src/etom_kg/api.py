@@ -126,7 +126,7 @@ def explain_resolutions(resolutions: list) -> str:
 
 def suggestions(resolutions: list, backend) -> list[str]:
     """"did you mean" lines for the parameters whose words matched nothing."""
-    from .search import resolver_for
+    from .search import definition_hints, resolver_for
 
     out = []
     for r in resolutions:
@@ -135,4 +135,7 @@ def suggestions(resolutions: list, backend) -> list[str]:
         close = resolver_for(backend, r.cls).suggest(r.text) if r.cls else []
         what = f"no match for {r.param} {r.text!r}"
         out.append(what + (f"; did you mean: {', '.join(close)}?" if close else "; see 'etom-kg query topics' for the names it knows"))
+        hints = definition_hints(r.text, backend)
+        if hints:
+            out.append(f"the definitions of these processes mention {r.text!r}: {', '.join(hints)}")
     return out

@@ -22,7 +22,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from .errors import QueryError
-from .text import fold, stem, stop_words
+from .text import fold, stop_words, tagged
 
 MIN_SCORE = 0.3
 BARE_COVERAGE = 0.6
@@ -35,6 +35,7 @@ class Candidate(NamedTuple):
     params: dict  # param -> slot text
     slots: dict  # param -> (best Match or None)
     matched: list  # pattern words the question used
+    complete: bool = False  # every word used, but the slot's words name nothing
 
 
 class Answer(NamedTuple):
@@ -159,7 +160,8 @@ def _cues(pattern: str) -> frozenset:
 
 @lru_cache(maxsize=4096)
 def _stems(word: str) -> frozenset:
-    return frozenset((word, stem(word, "en"), stem(word, "es")))
+    """The word itself and its tagged English and Spanish stems."""
+    return frozenset((word, tagged(word, "en"), tagged(word, "es")))
 
 
 def _same(word: str, wstems: frozenset, literal: str, lstems: frozenset, typos: bool) -> bool:
@@ -223,6 +225,7 @@ def candidates(question: str, backend, catalog=None) -> list[Candidate]:
         return []
     wstems = [_stems(w) for w in words]
     heard = frozenset().union(*wstems)
+    asking = frozenset().union(*(_query_cues(q) for q in cat))  # the catalogue's question words
     stops = stop_words()
     content = [i for i, w in enumerate(words) if w not in stops] or list(range(len(words)))
     cache: dict = {}
@@ -249,7 +252,7 @@ def candidates(question: str, backend, catalog=None) -> list[Candidate]:
                     cues = _cues(pattern)
                     if cues and not fuzzy and not cues & heard:
                         continue  # none of the pattern's own words (exactly, or as a stem) was said
-                    c = _score(q, pattern, words, wstems, content, stops, resolve, fuzzy, weight)
+                    c = _score(q, pattern, words, wstems, content, stops, resolve, fuzzy, weight, asking)
                     if c is not None and (best is None or c.score > best.score):
                         best = c
             if best is not None:
@@ -260,7 +263,7 @@ def candidates(question: str, backend, catalog=None) -> list[Candidate]:
     return out
 
 
-def _score(q, pattern, words, wstems, content, stops, resolve, fuzzy, weight):
+def _score(q, pattern, words, wstems, content, stops, resolve, fuzzy, weight, cues=frozenset()):
     parts = _parts(pattern)
     literals = [(k, p) for k, p in enumerate(parts) if not isinstance(p, tuple)]
     matched, spans, used = _align(_parts(pattern), words, wstems, fuzzy)
@@ -273,37 +276,80 @@ def _score(q, pattern, words, wstems, content, stops, resolve, fuzzy, weight):
         return None  # none of the pattern's own content words: not this question
     params, slots, quality = {}, {}, []
     slot_words = set()
+    edge = stops | cues  # a slot's edges drop stop words and the words questions are asked with
+    unresolved = False
     for part in parts:
         if not isinstance(part, tuple):
             continue
         name = part[0]
         param = q.param(name)
         a, b = spans.get(name, (0, 0))
-        found = _fill(param, words, a, b, stops, resolve, fuzzy)
+        # a pattern of a slot alone ("{topic}") takes names whose words were all said, not some
+        found = _fill(param, words, a, b, edge, resolve, fuzzy, whole=not literals)
         if found is None:
-            return None
+            # Every word of the pattern was said and only the slot's words name nothing
+            # ("who handles fraud?"): kept, scored 0, so that when nothing else fits the
+            # question still runs this query and the user hears "no match; did you mean".
+            text = _edge_trimmed(words, a, b, edge)
+            if not (literals and coverage == 1.0 and text and param.match):
+                return None
+            found, unresolved = (a, b, text, None), True
         a, b, text, match = found
         slot_words.update(range(a, b))
         params[name] = text
         slots[name] = match
-        quality.append(match.score if match is not None else 0.5)
+        quality.append(match.score if match is not None else (0.0 if param.match else 0.5))
     explained = [i for i in content if i in used or i in slot_words]
     q_cov = len(explained) / len(content)
     slot_q = sum(quality) / len(quality) if quality else 0.8
-    score = weight * slot_q * (0.5 + 0.5 * coverage) * (0.4 + 0.6 * q_cov)
-    return Candidate(score, q, pattern, params, slots, [parts[k] for k in matched])
+    score = 0.0 if unresolved else weight * slot_q * (0.5 + 0.5 * coverage) * (0.4 + 0.6 * q_cov)
+    return Candidate(score, q, pattern, params, slots, [parts[k] for k in matched], unresolved and q_cov == 1.0)
 
 
-def _fill(param, words, a, b, stops, resolve, fuzzy):
+def _query_cues(q) -> frozenset:
+    """The words of all of a query's patterns: ways of asking, never what is asked about."""
+    return frozenset(w for lang, patterns in q.ask.items() if lang != "weight" for pattern in patterns
+                     for w in _parts(pattern) if not isinstance(w, tuple))
+
+
+def _edge_trimmed(words, a, b, edge) -> str:
+    while a < b and _is_edge(words[a], edge):
+        a += 1
+    while b > a and _is_edge(words[b - 1], edge):
+        b -= 1
+    return " ".join(words[a:b])
+
+
+def _is_edge(word: str, edge: frozenset) -> bool:
+    return word in edge or bool(_stems(word) & _edge_stems(edge))
+
+
+@lru_cache(maxsize=64)
+def _edge_stems(edge: frozenset) -> frozenset:
+    """The stems of the words of ``edge`` that are not stop words (those count as written)."""
+    stops = stop_words()
+    return frozenset().union(*(_stems(w) for w in edge if w not in stops))
+
+
+def _fill(param, words, a, b, edge, resolve, fuzzy, whole=False):
     """The words a..b for a slot: (start, end, text, best match), or None.
 
-    Leading or trailing words may be left out ("who is in charge of | overdue payments"):
-    each shorter span is tried, its match score scaled by the share of the slot's content
-    words it keeps, so leaving words out must buy a much better match; stop words at the
-    edges cost nothing."""
+    The slot's core drops, at its edges, stop words and the words the catalogue's questions
+    are asked with ("who handles | fraud"). Leading or trailing words of the core may be left out too ("who is in charge
+    of | overdue payments"): each shorter span is tried, its match score scaled by the share
+    of the core's content words it keeps, so leaving words out must buy a much better match.
+    The whole slot, edge words included, counts only when it is a name as it stands (exact,
+    synonym or stem: "customer care"), never by word overlap. With ``whole``, a match must
+    use every word of its span (no partial overlap)."""
+    stops = stop_words()
     while a < b and words[a] in stops:
         a += 1
     while b > a and words[b - 1] in stops:
+        b -= 1
+    x0, y0 = a, b
+    while a < b and _is_edge(words[a], edge):
+        a += 1
+    while b > a and _is_edge(words[b - 1], edge):
         b -= 1
     content = [i for i in range(a, b) if words[i] not in stops]
     if not content:
@@ -312,10 +358,12 @@ def _fill(param, words, a, b, stops, resolve, fuzzy):
         return a, b, " ".join(words[a:b]), None
     spans = {(a, b)} | {(i, b) for i in content} | {(a, j + 1) for j in content}
     best = None
-    for x, y in sorted(spans):
+    for x, y in sorted(spans | {(x0, y0)}):
         kept = [i for i in content if x <= i < y]
         match = resolve(param, " ".join(words[x:y]), fuzzy) if kept else None
-        if match is None:
+        if match is None or ((x, y) not in spans and match.tier not in ("id", "exact", "synonym", "stem")):
+            continue
+        if whole and match.covers < 1.0:
             continue
         value = match.score * len(kept) / len(content)
         if best is None or value > best[0] + 1e-9:
@@ -342,7 +390,12 @@ def ask(question: str, backend=None, *, params: dict | None = None) -> Answer:
 
     backend = get_backend(backend)
     found = candidates(question, backend)
-    if not found or found[0].score < MIN_SCORE:
+    if found and found[0].score < MIN_SCORE:
+        # nothing resolves, but a pattern fits word for word: run it, to say what is missing
+        fitting = [c for c in found if c.complete]
+        if fitting:
+            found = fitting[:1] + [c for c in found if c is not fitting[0]]
+    if not found or (found[0].score < MIN_SCORE and not found[0].complete):
         shown = "\n  ".join(examples())
         raise QueryError(
             f"cannot map the question {question!r} to a stored query. Ask about processes, "

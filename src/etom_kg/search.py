@@ -20,7 +20,7 @@ import math
 from typing import NamedTuple
 
 from .namespaces import ETOM, OWL, PREFIXES, RDFS, SKOS
-from .text import fold, is_identifier, stem, stems, stop_words
+from .text import fold, is_identifier, stems, stop_words
 
 SEARCH_KEY = f"{ETOM}searchKey"
 # property -> kind of name; ids and preferred labels rank above synonyms
@@ -95,6 +95,7 @@ class Match(NamedTuple):
     tier: str
     score: float
     why: str = ""
+    covers: float = 1.0  # the share of the user's words the name matched
 
     def as_dict(self) -> dict:
         return {"iri": self.iri, "name": self.label, "key": self.key, "tier": self.tier,
@@ -222,11 +223,15 @@ class Resolver:
         return self._sorted(found)
 
     def _stem_and_overlap(self, qstems: tuple, found: dict) -> None:
+        """Stem matches, then word overlap. A resource's overlap counts the user's words any
+        of its names use ("network alarms": "network faults" and "alarms" of one resource)."""
         candidates: set = set()
         for options in qstems:
             for s in options:
                 candidates.update(self.stem_index.get(s, ()))
         qweight = [max((self.idf.get(s, 0.0) for s in options), default=0.0) or 1.0 for options in qstems]
+        words_of: dict = {}  # iri -> indexes of the user's words its names use
+        partial = []
         for i in sorted(candidates):
             n, est = self.names[i], self.entry_stems[i]
             if not est:
@@ -238,13 +243,18 @@ class Resolver:
                 self._best(found, n.iri, Match(n.iri, n.text, self.keys[i], "stem", score - 0.01 * n.deprecated,
                                                f"same word stems as {n.kind} {n.text!r}"))
                 continue
+            words_of.setdefault(n.iri, set()).update(matched_q)
+            partial.append((i, len(matched_e) / len(est)))
+        for i, e_cov in partial:
+            n = self.names[i]
+            matched_q = sorted(words_of[n.iri])
             q_cov = sum(qweight[k] for k in matched_q) / sum(qweight)
             if q_cov < 0.5:
                 continue
-            e_cov = len(matched_e) / len(est)
             score = 0.3 + 0.3 * q_cov + 0.1 * e_cov - 0.01 * (n.kind == "synonym") - 0.01 * n.deprecated
             self._best(found, n.iri, Match(n.iri, n.text, self.keys[i], "overlap", score,
-                                           f"{len(matched_q)} of {len(qstems)} words in {n.kind} {n.text!r}"))
+                                           f"{len(matched_q)} of {len(qstems)} words in the names of {n.text!r}",
+                                           len(matched_q) / len(qstems)))
 
     def correct(self, text: str) -> str:
         """``text`` with each unknown word replaced by the closest known word (edit distance:
@@ -316,6 +326,31 @@ def chosen(matches: list[Match], many: bool) -> list[Match]:
         scale = 1.0 if best.tier == "overlap" else FUZZY_FACTOR
         same = [m for m in same if m.score >= best.score - 0.1 * scale + 1e-9]
     return same
+
+
+_DEFINITIONS_QUERY = """
+SELECT ?p ?label ?id ?definition WHERE {
+  ?p a <%sProcess> ; <%slabel> ?label ; <%sdefinition> ?definition .
+  FILTER(lang(?label) = "en")
+  OPTIONAL { ?p <%sclassicId> ?id }
+  FILTER NOT EXISTS { ?p <%sdeprecated> true }
+}"""
+
+
+def definition_hints(text: str, backend, limit: int = 5) -> list[str]:
+    """Processes whose definitions use every content word of ``text`` (by stem): a hint
+    when no name matches ("fraud" is named by no responsibility, but three definitions of
+    reporting processes mention it). Read only when nothing matched."""
+    wanted = stems(text)
+    if not wanted:
+        return []
+    rows = backend.run(_DEFINITIONS_QUERY % (ETOM, RDFS, SKOS, ETOM, OWL)).rows
+    found = {}
+    for p, label, pid, definition in rows:
+        used = set(stems(definition.value, definition.lang if definition.lang in ("en", "es") else "en"))
+        if all(options & used for options in wanted):
+            found[p.value] = (pid.value if pid else "", label.value)
+    return [f"{label} ({pid})" if pid else label for pid, label in sorted(found.values())][:limit]
 
 
 # --------------------------------------------------------------------------- cache

@@ -99,8 +99,14 @@ def content_tokens(text: str) -> list[str]:
     return kept
 
 
+def tagged(token: str, lang: str) -> str:
+    """``"es:reclam"``: a stem tagged with its language, so that an English stem never meets
+    a Spanish one by accident ("more" and "morosidad" share the letters "mor")."""
+    return f"{lang}:{stem(token, lang)}"
+
+
 def stems(text: str, lang: str | None = None) -> tuple:
-    """The stems of ``text``'s content words, in order.
+    """The tagged stems of ``text``'s content words, in order.
 
     With ``lang`` each word has one stem; without (a user's text, language unknown) each
     word gives the frozenset of its English and Spanish stems, and matching asks for a
@@ -108,5 +114,5 @@ def stems(text: str, lang: str | None = None) -> tuple:
     """
     words = content_tokens(text)
     if lang in LANGUAGES:
-        return tuple(stem(w, lang) for w in words)
-    return tuple(frozenset(stem(w, g) for g in LANGUAGES) for w in words)
+        return tuple(tagged(w, lang) for w in words)
+    return tuple(frozenset(tagged(w, g) for g in LANGUAGES) for w in words)
