@@ -300,3 +300,26 @@ def test_the_words_path_stays_light(tmp_path, argv, fuzzy):
                           env={"ETOM_KG_CACHE_DIR": str(tmp_path / "cache")})
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == ("['rapidfuzz']" if fuzzy else "[]")
+
+
+def test_a_question_that_fits_but_names_nothing_says_so(capsys):
+    assert main(["ask", "who handles fraud?", "--explain"]) == 0
+    out, err = capsys.readouterr()
+    assert "(0 rows)" in out and "query: processes-for-topic" in err and "no match for topic 'fraud'" in err
+    # the graph has no topic "fraud", but three definitions mention it: said, not hidden
+    assert "1.1.1.14.4" in err and "1.1.2.5.3" in err and "1.1.3.6.2" in err
+
+
+def test_english_and_spanish_stems_never_meet_by_accident(store):
+    # Spanish "morosidad" stems to "mor", as English "more" does to "more"->"mor" in Spanish
+    assert all(m.iri.rsplit("/", 1)[1] != "DebtCollection" for m in resolver_for(store, TOPIC).rank("more"))
+
+
+def test_a_topic_may_be_named_by_words_of_several_synonyms(store):
+    assert "1.1.3.3" in ids(query("processes-for-topic", store, topic="network alarms"))
+    assert "1.1.3.3" in ids(ask("who takes care of network alarms?", store).result)
+
+
+def test_question_words_are_not_topics(store):
+    with pytest.raises(QueryError):
+        ask("which processes handle", store)

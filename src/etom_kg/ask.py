@@ -274,6 +274,8 @@ def _score(q, pattern, words, wstems, content, stops, resolve, fuzzy, weight, cu
     coverage = got_weight / lit_weight if lit_weight else BARE_COVERAGE
     if literals and not any(parts[k] not in stops for k in matched) and lit_weight >= 1:
         return None  # none of the pattern's own content words: not this question
+    if not any(isinstance(p, tuple) for p in parts) and any(p not in stops for k, p in literals if k not in matched):
+        return None  # with no slot, the pattern's content words are the question: all of them
     params, slots, quality = {}, {}, []
     slot_words = set()
     edge = stops | cues  # a slot's edges drop stop words and the words questions are asked with
