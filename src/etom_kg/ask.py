@@ -239,12 +239,9 @@ def candidates(question: str, backend, catalog=None) -> list[Candidate]:
 
     out = []
     for fuzzy in (False, True):  # typos (in the question's own words, then in names) only if needed
-        out = []
+        plans = []
         for q in cat:
-            if not q.ask:
-                continue
             weight = float(q.ask.get("weight", ("1",))[0])
-            best = None
             for lang, patterns in sorted(q.ask.items()):
                 if lang == "weight":
                     continue
@@ -252,21 +249,34 @@ def candidates(question: str, backend, catalog=None) -> list[Candidate]:
                     cues = _cues(pattern)
                     if cues and not fuzzy and not cues & heard:
                         continue  # none of the pattern's own words (exactly, or as a stem) was said
-                    c = _score(q, pattern, words, wstems, content, stops, resolve, fuzzy, weight, asking)
-                    if c is not None and (best is None or c.score > best.score):
-                        best = c
-            if best is not None:
-                out.append(best)
-        out.sort(key=lambda c: (-c.score, c.query.id))
+                    plan = _plan(q, pattern, words, wstems, content, stops, fuzzy, weight)
+                    if plan is not None:
+                        plans.append(plan)
+        # Best bound first; a reading whose bound is below the best score so far cannot win,
+        # and is not resolved (names of a class are read only when some reading needs them).
+        plans.sort(key=lambda p: (-p[0], p[1].id))
+        best: dict = {}
+        top = -1.0
+        for plan in plans:
+            if plan[0] < top - 1e-9:
+                break
+            c = _score(plan, words, content, stops, resolve, fuzzy, asking)
+            if c is not None:
+                if c.query.id not in best or c.score > best[c.query.id].score:
+                    best[c.query.id] = c
+                top = max(top, c.score)
+        out = sorted(best.values(), key=lambda c: (-c.score, c.query.id))
         if out and out[0].score >= MIN_SCORE:
             break
     return out
 
 
-def _score(q, pattern, words, wstems, content, stops, resolve, fuzzy, weight, cues=frozenset()):
+def _plan(q, pattern, words, wstems, content, stops, fuzzy, weight):
+    """The alignment of a pattern with the question, and the best score it could reach
+    (every slot resolved exactly): (bound, query, pattern, …) or None."""
     parts = _parts(pattern)
     literals = [(k, p) for k, p in enumerate(parts) if not isinstance(p, tuple)]
-    matched, spans, used = _align(_parts(pattern), words, wstems, fuzzy)
+    matched, spans, used = _align(parts, words, wstems, fuzzy)
     lit_weight = sum(0.25 if p in stops else 1.0 for _, p in literals)
     got_weight = sum(0.25 if parts[k] in stops else 1.0 for k in matched)
     # A pattern with no words of its own ("{topic}") fits any question: it counts as a
@@ -274,8 +284,17 @@ def _score(q, pattern, words, wstems, content, stops, resolve, fuzzy, weight, cu
     coverage = got_weight / lit_weight if lit_weight else BARE_COVERAGE
     if literals and not any(parts[k] not in stops for k in matched) and lit_weight >= 1:
         return None  # none of the pattern's own content words: not this question
-    if not any(isinstance(p, tuple) for p in parts) and any(p not in stops for k, p in literals if k not in matched):
+    slotted = any(isinstance(p, tuple) for p in parts)
+    if not slotted and any(p not in stops for k, p in literals if k not in matched):
         return None  # with no slot, the pattern's content words are the question: all of them
+    reachable = set(used).union(*(range(a, b) for a, b in spans.values()))
+    q_cov = len([i for i in content if i in reachable]) / len(content)
+    bound = weight * (1.0 if slotted else 0.8) * (0.5 + 0.5 * coverage) * (0.4 + 0.6 * q_cov)
+    return bound, q, pattern, parts, literals, matched, spans, used, coverage, weight
+
+
+def _score(plan, words, content, stops, resolve, fuzzy, cues=frozenset()):
+    _, q, pattern, parts, literals, matched, spans, used, coverage, weight = plan
     params, slots, quality = {}, {}, []
     slot_words = set()
     edge = stops | cues  # a slot's edges drop stop words and the words questions are asked with
