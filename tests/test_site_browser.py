@@ -259,11 +259,14 @@ def test_the_sparql_page_asks_the_local_endpoint(page, site_url):
     assert page.record.problems == [] and all(u.startswith(site_url) for u in page.record.requests)
 
 
-def test_the_search_finds_processes_by_id_and_by_name_with_typos(page, site_url):
+def test_the_search_finds_processes_by_id_and_by_name_with_typos(page, site_url, store):
     page.goto(site_url + "index.html")
     for text in ("1.1.1.6", "Problem Handling", "Gestión de Problemas", "gestion de problmas", "PROBLEM  handling"):
         assert "ProblemHandling" in page.evaluate("t => window.etomKgSearch(t)", text), text
     assert page.evaluate("t => window.etomKgSearch(t)", "reclamacoines") == page.evaluate("t => window.etomKgSearch(t)", "reclamaciones")
+    usage = set(page.evaluate("t => window.etomKgSearch(t)", "the usage"))  # every name with the word
+    assert usage >= {local(r["process"]) for r in records(store, "processes-for-topic", topic="usage")}
+    assert usage >= set(page.evaluate("t => window.etomKgSearch(t)", "usage mediation"))
 
 
 def test_the_ask_box_asks_the_local_server(page, site_url, store):

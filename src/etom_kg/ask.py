@@ -12,7 +12,9 @@ stem, or one typo away); the words between them fill the ``{slots}``, and each s
 through the term resolver of its parameter's class (:mod:`etom_kg.search`). The score of a
 pattern is how well its slots resolve, times how many of its own words the question used,
 times how much of the question the pattern explains. The best-scoring pattern wins; ties go
-to the query listed first by id. Nothing here knows any particular phrasing.
+to the query listed first by id. Nothing here knows any particular phrasing; the only words
+it treats specially are data: the stop word lists and the words of the patterns themselves
+(a slot's edges drop them: "who handles | fraud").
 """
 
 from __future__ import annotations

@@ -137,8 +137,11 @@ def topic_data(ctx: Context, root: str) -> dict:
             parent = m.processes[parent].parent
         processes[p.slug] = {"id": p.classic_id, "level": p.level, "en": p.label.en, "es": p.label.es,
                              "href": page_url(p, root), "ancestors": ancestors}
+    from ..text import stop_words
+
     ui_keys = ("search_found", "search_none", "search_suggest")
     return {
+        "stop": sorted(stop_words()),
         "topics": {key: [p.slug for p in m.ordered(iris)] for key, iris in m.topic_index.items()},
         "names": m.topic_names,
         "processes": processes,

@@ -107,6 +107,24 @@
     }
     return prev[b.length];
   }
+  /* Word overlap: the names that use every word typed (stop words aside), as the
+     resolver's overlap tier does ("usage" finds usage mediation, usage records ...). */
+  function byWords(key) {
+    var index = window.etomKgIndex;
+    var stop = {};
+    (index.stop || []).forEach(function (w) { stop[w] = true; });
+    var words = key.split(" ").filter(function (w) { return w && !stop[w]; });
+    if (!words.length) return [];
+    var found = {};
+    Object.keys(index.topics).forEach(function (k) {
+      var padded = " " + k + " ";
+      if (words.every(function (w) { return padded.indexOf(" " + w + " ") >= 0; })) {
+        index.topics[k].forEach(function (slug) { found[slug] = true; });
+      }
+    });
+    return Object.keys(index.processes).filter(function (slug) { return found[slug]; });
+  }
+
   function closestKey(keys, key) {
     var limit = key.length <= 5 ? 1 : 2, found = null, bestDistance = limit + 1;
     keys.forEach(function (k) {
@@ -126,6 +144,7 @@
     var dataElement = document.getElementById("topic-index");
     if (!dataElement) return;
     var index = JSON.parse(dataElement.textContent);
+    window.etomKgIndex = index;
     var form = document.querySelector(".topic-search");
     var input = document.getElementById("topic");
     var status = document.getElementById("search-status");
@@ -155,9 +174,9 @@
       var slugs = index.topics[key];
       if (!slugs && key.length >= 4) {
         var near = closestKey(Object.keys(index.topics), key);
-        slugs = near ? index.topics[near] : [];
+        slugs = near ? index.topics[near] : null;
       }
-      slugs = slugs || [];
+      if (!slugs) slugs = byWords(key);
       document.body.classList.add("searching");
       slugs.forEach(function (slug) {
         mark(slug, "match");
