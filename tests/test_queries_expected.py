@@ -68,6 +68,10 @@ FULL = {
         or fail(names(r, "channel")))),
     "children": ({"process": "Problem Handling"}, check_children),
     "deprecated-processes": ({}, check_deprecated),
+    "successors": ({"process": "1.1.1.8"}, lambda r: (
+        sorted(r.column("replacement_label")) == ["Bill Inquiry Handling", "Bill Invoice Management",
+                                                  "Bill Payments & Receivables Management"]
+        and set(r.column("status")) == {"split"}) or fail(r.records())),
     "descendants": ({"process": "1.3.11"}, check_descendants),  # Bill Inquiry Handling by R16 id
     "directly-invocable": ({}, lambda r: names(r, "process") == ["ServiceManagementAndOperations"] or fail(r.records())),
     "framework-outline": ({}, lambda r: (len(r) == 10 and sorted(set(names(r, "area"))) == [

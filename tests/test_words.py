@@ -142,6 +142,8 @@ def test_explain_lists_the_candidates(capsys):
     ("which processes use the telephone channel", "processes-for-channel", None),
     ("to which verticals does Bill Inquiry Handling belong?", "verticals-of-process", None),
     ("which processes were replaced", "deprecated-processes", None),
+    ("what replaced Billing & Collections Management?", "successors", "1.1.1.8"),
+    ("¿qué sustituyó a 1.1.1.8?", "successors", "1.1.1.8"),
 ])
 def test_ask_chooses_the_stored_query(store, question, qid, expected):
     answer = ask(question, store)
