@@ -212,6 +212,7 @@ BOUND = [
     ("topic-index", {"include_deprecated": True}),
     ("process-lookup", {"text": "1.1.1.6", "include_deprecated": False}),
     ("processes-for-channel", {"channel": "telephone"}),
+    ("successors", {"process": "1.1.1.8"}),
 ]
 
 
