@@ -326,3 +326,25 @@ def test_a_topic_may_be_named_by_words_of_several_synonyms(store):
 def test_question_words_are_not_topics(store):
     with pytest.raises(QueryError):
         ask("which processes handle", store)
+
+
+def test_user_data_gets_search_keys_when_loaded(tmp_path, capsys):
+    """Keys are made where a graph is prepared for queries, so a user's own topics and
+    processes are found in their words, by `query` and by `ask`, from a loaded store."""
+    mine = tmp_path / "mine.ttl"
+    mine.write_text(
+        "@prefix etom: <https://w3id.org/etom-kg/ontology#> .\n"
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+        "@prefix proc: <https://w3id.org/etom-kg/process/> .\n"
+        "<https://example.org/FraudDetection> a etom:Responsibility ;\n"
+        "    skos:prefLabel \"fraud detection\"@en , \"detección de fraude\"@es ;\n"
+        "    skos:altLabel \"fraud\"@en , \"fraude\"@es .\n"
+        "proc:ReportBillingEventRecords etom:handles <https://example.org/FraudDetection> .\n",
+        encoding="utf-8")
+    store = tmp_path / "kg"
+    assert main(["load", str(mine), "--store", str(store)]) == 0
+    capsys.readouterr()
+    assert main(["query", "processes-for-topic", "-p", "topic=Detección de fraudes", "--store", str(store), "-f", "csv"]) == 0
+    assert "1.1.1.14.4" in capsys.readouterr().out
+    assert main(["ask", "¿quién se encarga del fraude?", "--store", str(store), "-f", "csv"]) == 0
+    assert "1.1.1.14.4" in capsys.readouterr().out
