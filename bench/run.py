@@ -24,6 +24,8 @@ HERE = Path(__file__).resolve().parent
 PY = sys.executable
 ETOM_KG = str(Path(PY).with_name("etom-kg"))
 QUERY = [ETOM_KG, "query", "processes-for-topic", "--param", "topic=complaints"]
+FUZZY = [ETOM_KG, "query", "processes-for-topic", "--param", "topic=complants handlng"]
+ASK = [ETOM_KG, "ask", "¿quién se encarga de las reclamaciones de factura?"]
 
 
 def timed(cmd: list[str], env=None) -> tuple[float, float]:
@@ -82,6 +84,22 @@ def bench_cli(runs: int, env: dict) -> dict:
     first = timed(QUERY, cold_env)[0]
     print(f"  first use, empty cache (reasons the embedded graph once): {first:.3f} s")
     return {"cli_ratio": r, "cli_rss_mb": max(rss["etom-kg query processes-for-topic"]), "first_use_s": first}
+
+
+def bench_words(runs: int, env: dict) -> dict:
+    print("\n## 1b. Words: ask and a fuzzy query against the exact query (cold processes)")
+    for cmd in (QUERY, FUZZY, ASK):
+        timed(cmd, env)  # first use fills the caches (reasoned graph, name tables)
+    names = {"exact query (topic=complaints)": QUERY, "fuzzy query (typos)": FUZZY, "ask (Spanish question)": ASK}
+    res = interleave({k: (lambda c=c: timed(c, env)) for k, c in names.items()}, {k: runs for k in names})
+    wall = {k: [w for w, _ in v] for k, v in res.items()}
+    for k in wall:
+        print(f"  {k:38} {summary(wall[k])} s")
+    exact = wall["exact query (topic=complaints)"]
+    fuzzy, ask = ratio(wall["fuzzy query (typos)"], exact), ratio(wall["ask (Spanish question)"], exact)
+    print(f"  RATIO fuzzy query / exact query = {fuzzy:.2f}x   (target <= 1.3x)")
+    print(f"  RATIO ask / exact query = {ask:.2f}x   (target <= 1.3x)")
+    return {"fuzzy_query_ratio": fuzzy, "ask_ratio": ask}
 
 
 # ---------------------------------------------------------------- 2-3. materialisation
@@ -153,7 +171,7 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="10^4 / 10^5 sizes and fewer runs")
     ap.add_argument("--runs", type=int, default=None)
     ap.add_argument("--owlrl-runs", type=int, default=None)
-    ap.add_argument("--only", choices=("cli", "owlrl", "scale", "store"), action="append")
+    ap.add_argument("--only", choices=("cli", "words", "owlrl", "scale", "store"), action="append")
     ap.add_argument("--workdir", default=None, help="where generated inputs are kept between runs")
     args = ap.parse_args()
     small, large = (10_000, 100_000) if args.quick else (100_000, 1_000_000)
@@ -163,10 +181,12 @@ def main() -> None:
     workdir.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, ETOM_KG_CACHE_DIR=str(workdir / "cache"))
     print(f"# etom-kg benchmarks  ({os.cpu_count()} cores, Python {sys.version.split()[0]}, {time.strftime('%Y-%m-%d %H:%M')})")
-    only = set(args.only or ("cli", "owlrl", "scale", "store"))
+    only = set(args.only or ("cli", "words", "owlrl", "scale", "store"))
     results = {}
     if "cli" in only:
         results.update(bench_cli(max(runs, 10), env))
+    if "words" in only:
+        results.update(bench_words(max(runs, 15), env))
     if "owlrl" in only:
         results.update(bench_owlrl(small, runs, owlrl_runs, workdir))
     if "scale" in only:

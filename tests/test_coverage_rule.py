@@ -77,8 +77,8 @@ def test_every_allowed_exception_is_still_needed(ontology_terms, used_terms):
 
 
 def test_the_usage_scan_sees_property_paths(used_terms):
-    """ancestors.rq reaches etom:r16Id only inside a path (classicId|r16Id|...)."""
-    assert "ancestors" in used_terms[ETOM + "r16Id"]
+    """responsibilities-of-process.rq reaches skos:narrower only inside a path (narrower|^broader)."""
+    assert "responsibilities-of-process" in used_terms["http://www.w3.org/2004/02/skos/core#narrower"]
 
 
 # ----------------------------------------------------------------- answers on the mini fixture

@@ -81,6 +81,10 @@ FULL = {
                                and sum(r.column("processes")) >= 651) or fail(r.records())),
     "domain-members": ({"domain": "Dominio de Producto"}, lambda r: ({"1.2.17", "1.2.6", "1.2.6.1"} <= set(r.column("v21_id"))
                                                                    and "1.1.1.13" in r.column("id")) or fail(r.records()[:5])),
+    "successors": ({"process": "1.1.1.8"}, lambda r: (
+        sorted(r.column("replacement_label")) == ["Bill Inquiry Handling", "Bill Invoice Management",
+                                                  "Bill Payments & Receivables Management"]
+        and set(r.column("status")) == {"split"}) or fail(r.records())),
     "descendants": ({"process": "1.3.11"}, check_descendants),  # Bill Inquiry Handling by R16 id
     "directly-invocable": ({}, lambda r: {"ServiceManagementAndOperations", "ResourceTroubleManagement",  # E7: alarms
                                           "ServiceProblemManagement", "ProblemHandling", "CustomerInteractionManagement"}

@@ -229,11 +229,21 @@ def topic_index(index_root: ET.Element) -> dict:
 
 
 def test_the_topic_index_gives_what_processes_for_topic_returns(index, store):
+    """A key finds the processes handling a responsibility of that name (processes-for-topic)
+    and the processes named so (name, synonym or id: the resolver's search keys)."""
+    from etom_kg.results import Term
+
     data = topic_index(index)
     topics = data["topics"]
-    sample = sorted(topics)[::40] + ["complaints", "reclamaciones", "reclamacion", "gestion de reclamaciones"]
+    sample = sorted(topics)[::40] + ["complaints", "reclamaciones", "reclamacion", "gestion de reclamaciones",
+                                     "1.1.1.6", "gestion de problemas", "problem handling"]
+    named = ("SELECT ?p WHERE { ?p a <https://w3id.org/etom-kg/ontology#Process> ; "
+             "<https://w3id.org/etom-kg/ontology#searchKey> ?k "
+             "FILTER NOT EXISTS { ?p <http://www.w3.org/2002/07/owl#deprecated> true } }")
     for key in sample:
-        expected = {local(r["process"]) for r in records(store, "processes-for-topic", topic=data["names"][key])}
+        bound = {"topic": Term.literal(key), "include_deprecated": Term.literal("false", "http://www.w3.org/2001/XMLSchema#boolean")}
+        expected = {local(r["process"]) for r in store.run(catalog("cq").get("processes-for-topic").text, bound).records()}
+        expected |= {local(row[0].value) for row in store.run(named, {"k": Term.literal(key)}).rows}
         assert set(topics[key]) == expected, key
     assert set(topics["complaints"]) == set(topics["reclamaciones"])
     assert "ProblemHandling" in topics["complaints"]

@@ -259,11 +259,33 @@ def test_the_sparql_page_asks_the_local_endpoint(page, site_url):
     assert page.record.problems == [] and all(u.startswith(site_url) for u in page.record.requests)
 
 
+def test_the_search_finds_processes_by_id_and_by_name_with_typos(page, site_url, store):
+    page.goto(site_url + "index.html")
+    for text in ("1.1.1.6", "Problem Handling", "Gestión de Problemas", "gestion de problmas", "PROBLEM  handling"):
+        assert "ProblemHandling" in page.evaluate("t => window.etomKgSearch(t)", text), text
+    assert page.evaluate("t => window.etomKgSearch(t)", "reclamacoines") == page.evaluate("t => window.etomKgSearch(t)", "reclamaciones")
+    usage = set(page.evaluate("t => window.etomKgSearch(t)", "the usage"))  # every name with the word
+    assert usage >= {local(r["process"]) for r in records(store, "processes-for-topic", topic="usage")}
+    assert usage >= set(page.evaluate("t => window.etomKgSearch(t)", "usage mediation"))
+
+
+def test_the_ask_box_asks_the_local_server(page, site_url, store):
+    page.goto(site_url + "index.html")
+    page.fill("#ask-question", "¿Quién se encarga de las reclamaciones de factura?")
+    page.click("#ask-form button[type='submit']")
+    page.wait_for_selector("#ask-result table")
+    assert page.locator("#ask-result code").inner_text() == "processes-for-topic"
+    cells = page.locator("#ask-result tbody tr").all_inner_texts()
+    assert any("Bill Inquiry Handling" in c for c in cells)
+    assert page.record.problems == [] and all(u.startswith(site_url) for u in page.record.requests)
+
+
 def test_the_site_works_from_files_without_a_server(page, site_dir):
     page.goto((site_dir / "index.html").as_uri())
     page.fill("#topic", "reclamaciones")
     page.press("#topic", "Enter")
     assert "ProblemHandling" in box_slugs(page, "#map .match")
+    assert page.locator("#ask-offline").is_visible()
     assert page.record.problems == [] and all(u.startswith("file://") for u in page.record.requests)
 
 

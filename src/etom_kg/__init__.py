@@ -5,6 +5,7 @@ The public API is small and lazy (nothing heavy is imported until used)::
     import etom_kg
     result = etom_kg.query("processes-for-topic", topic="complaints")
     for row in result.rows: ...
+    etom_kg.ask("¿quién se encarga de los impagos?")   # a plain question -> a stored query
     etom_kg.catalog()             # the stored queries
     etom_kg.load_ontology()       # the asserted graph (rdflib)
     etom_kg.expand(graph)         # OWL 2 RL closure into a new graph
@@ -14,6 +15,7 @@ __version__ = "0.2.0"
 
 _API = {
     "query": "etom_kg.api",
+    "ask": "etom_kg.ask",
     "sparql": "etom_kg.api",
     "default_store": "etom_kg.store",
     "catalog": "etom_kg.queries",

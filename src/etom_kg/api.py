@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from .errors import QueryError
 from .namespaces import PREFIXES
 from .queries import Param, StoredQuery, catalog, uses_service
@@ -40,13 +42,55 @@ def get_backend(backend=None):
     return backend
 
 
-def bindings_for(q: StoredQuery, params: dict | None) -> dict:
+class Resolution(NamedTuple):
+    """How one parameter's words were read: every candidate, ranked, and those bound."""
+
+    param: str
+    text: str
+    matches: list  # etom_kg.search.Match, best first
+    chosen: list
+    keys: list  # the search keys bound to the parameter
+    cls: str = ""  # the class the words were matched against
+
+    def as_dict(self) -> dict:
+        return {"param": self.param, "text": self.text, "keys": list(self.keys),
+                "chosen": [m.as_dict() for m in self.chosen],
+                "candidates": [m.as_dict() for m in self.matches[:10]]}
+
+
+def resolve_param(param: Param, text: str, backend) -> Resolution:
+    """Free text -> the search keys of what it names (see :mod:`etom_kg.search`)."""
+    from .search import chosen, resolver_for
+    from .text import fold
+
+    resolver = resolver_for(backend, param.match)
+    matches = resolver.rank(text)
+    picked = chosen(matches, param.many)
+    keys = sorted({resolver.key_for(m.iri) for m in picked}) or [fold(text)]
+    return Resolution(param.name, text, matches, picked, keys, param.match)
+
+
+def bindings_for(q: StoredQuery, params: dict | None, backend=None, resolutions: list | None = None) -> dict:
+    """The typed, bound parameters; free text of ``match`` parameters resolved to search keys
+    (recorded in ``resolutions`` when a list is given)."""
     typed = q.bind(params)
-    return {name: to_term(q.param(name), value) for name, value in typed.items()}
+    out = {}
+    for name, value in typed.items():
+        param = q.param(name)
+        if param.match and backend is not None:
+            found = resolve_param(param, value, backend)
+            if resolutions is not None:
+                resolutions.append(found)
+            terms = [Term.literal(k) for k in found.keys]
+            out[name] = terms[0] if len(terms) == 1 else terms
+        else:
+            out[name] = to_term(param, value)
+    return out
 
 
-def run_stored(q: StoredQuery, backend, params: dict | None = None) -> Result:
-    return backend.run(q.text, bindings_for(q, params))
+def run_stored(q: StoredQuery, backend, params: dict | None = None, *, resolutions: list | None = None) -> Result:
+    """Run a stored query. Pass a list as ``resolutions`` to learn how words were read."""
+    return backend.run(q.text, bindings_for(q, params, backend, resolutions))
 
 
 def query(name: str, backend=None, /, **params) -> Result:
@@ -63,3 +107,35 @@ def sparql(text: str, backend=None, *, allow_service: bool = False) -> Result:
     if not allow_service and uses_service(text):
         raise QueryError("the query uses SERVICE, which would reach the network; pass allow_service=True (CLI: --allow-service) to permit it")
     return get_backend(backend).run(text, None, PREFIXES)
+
+
+def explain_resolutions(resolutions: list) -> str:
+    """How each parameter's words were read, one block per parameter (for --explain)."""
+    lines = []
+    for r in resolutions:
+        lines.append(f"{r.param}: {r.text!r} -> bound to {', '.join(repr(k) for k in r.keys)}")
+        for m in r.chosen[:10]:
+            lines.append(f"  chose {m.label!r} ({m.tier}, score {m.score:.2f}: {m.why})")
+        others = [m for m in r.matches if m not in r.chosen][:5]
+        if others:
+            lines.append("  also considered: " + "; ".join(f"{m.label!r} ({m.tier} {m.score:.2f})" for m in others))
+        if not r.matches:
+            lines.append("  nothing matched")
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def suggestions(resolutions: list, backend) -> list[str]:
+    """"did you mean" lines for the parameters whose words matched nothing."""
+    from .search import definition_hints, resolver_for
+
+    out = []
+    for r in resolutions:
+        if r.matches:
+            continue
+        close = resolver_for(backend, r.cls).suggest(r.text) if r.cls else []
+        what = f"no match for {r.param} {r.text!r}"
+        out.append(what + (f"; did you mean: {', '.join(close)}?" if close else "; see 'etom-kg query topics' for the names it knows"))
+        hints = definition_hints(r.text, backend)
+        if hints:
+            out.append(f"the definitions of these processes mention {r.text!r}: {', '.join(hints)}")
+    return out

@@ -96,8 +96,36 @@ def cmd_query(args) -> int:
     q = catalog("cq").get(args.name)
     params = _params(args.param)
     backend = _backend(args)
-    result = run_stored(q, backend, params)
+    resolutions: list = []
+    result = run_stored(q, backend, params, resolutions=resolutions)
     _write(render(result, args.format, PREFIXES), args.output)
+    _report_words(resolutions, result, backend, args)
+    return EXIT_OK
+
+
+def _report_words(resolutions, result, backend, args) -> None:
+    """On stderr: how words were read (--explain), and "did you mean" when nothing matched.
+    Standard output stays the result alone (pure SPARQL JSON with --format json)."""
+    from .api import explain_resolutions, suggestions
+
+    if getattr(args, "explain", False):
+        sys.stderr.write(explain_resolutions(resolutions))
+    if not result.rows and result.boolean is None:
+        for line in suggestions(resolutions, backend):
+            sys.stderr.write(f"etom-kg: {line}\n")
+
+
+def cmd_ask(args) -> int:
+    from .ask import ask
+    from .namespaces import PREFIXES
+    from .results import render
+
+    backend = _backend(args)
+    answer = ask(args.question, backend)
+    if args.explain:
+        sys.stderr.write(answer.explain())
+    _write(render(answer.result, args.format, PREFIXES), args.output)
+    _report_words(answer.resolutions, answer.result, backend, argparse.Namespace(explain=False))
     return EXIT_OK
 
 
@@ -241,9 +269,20 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--format", "-f", choices=FORMATS, default="table")
     s.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
     s.add_argument("--backend", choices=("oxigraph", "rdflib"), default="oxigraph", help=argparse.SUPPRESS)
+    s.add_argument("--explain", action="store_true", help="show on stderr how the words of each parameter were matched")
     add_store_option(s)
     add_remote_options(s)
     s.set_defaults(func=cmd_query)
+
+    s = sub.add_parser("ask", help="answer a plain question in English or Spanish with the stored query that fits it")
+    s.add_argument("question")
+    s.add_argument("--format", "-f", choices=FORMATS, default="table")
+    s.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
+    s.add_argument("--explain", action="store_true", help="show on stderr the query chosen, its parameters and why")
+    s.add_argument("--backend", choices=("oxigraph", "rdflib"), default="oxigraph", help=argparse.SUPPRESS)
+    add_store_option(s)
+    add_remote_options(s)
+    s.set_defaults(func=cmd_ask)
 
     s = sub.add_parser("sparql", help="run a read-only SPARQL query (file or - for stdin) over the reasoned graph")
     s.add_argument("file")

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -109,11 +108,11 @@ class LinkResult:
 
 
 def normalize(text: str) -> str:
-    """Lower case, no accents, '&' and Spanish 'y' read as 'and', punctuation as spaces."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower().replace("&", " and ")
-    words = re.sub(r"[^a-z0-9]+", " ", text).split()
-    return " ".join("and" if w == "y" else w for w in words)
+    """The search key (:func:`etom_kg.text.fold`: lower case, no accents, punctuation as
+    spaces), with '&' and Spanish 'y' read as 'and'."""
+    from .text import fold
+
+    return " ".join("and" if w == "y" else w for w in fold(text.replace("&", " and ")).split())
 
 
 class ProcessIndex:

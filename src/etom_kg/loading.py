@@ -114,6 +114,9 @@ def build_store(files, target: str | Path, *, reasoner: str = "rules", progress:
         materialize(memory)
     else:
         raise InputError(f"unknown reasoner {reasoner!r}; valid: rules, owlrl")
+    from .search import add_search_keys
+
+    add_search_keys(memory)
     progress.update("reasoning", 1, 1, force=True)
     reasoned = len(memory)
 

@@ -8,12 +8,20 @@ A header is still valid SPARQL (every line is a comment)::
     #+   en: Which processes handle complaints?
     #+   es: ¿Qué procesos gestionan las reclamaciones?
     #+ kind: competency
+    #+ ask:
+    #+   en: which processes handle {topic} | who deals with {topic}
+    #+   es: qué procesos gestionan {topic} | quién se encarga de {topic}
     #+ params:
-    #+   topic: {type: string, required: true, description: "a topic in English or Spanish"}
+    #+   topic: {type: string, required: true, match: etom:Responsibility, many: true, description: "a topic"}
     #+ columns: process, id, label, level
 
 Parameters are typed and always *bound* (``initBindings`` in rdflib, ``substitutions`` in
-oxigraph, proper SPARQL terms in a VALUES block for remote endpoints), never spliced.
+oxigraph, proper SPARQL terms in a VALUES block for remote endpoints), never spliced. They
+are used at the top level of ``WHERE``, never inside a sub-SELECT (refused here), so any
+client's binding reaches them. A ``match`` parameter takes free text: the term resolver
+(:mod:`etom_kg.search`) turns it into the search keys of the best-matching resources of that
+class (all of the best with ``many: true``). ``ask`` holds the question patterns that
+``etom-kg ask`` matches (:mod:`etom_kg.ask`); each ``{slot}`` names a parameter.
 """
 
 from __future__ import annotations
@@ -26,9 +34,9 @@ from .errors import QueryError
 KINDS = ("competency", "report", "check")
 PARAM_TYPES = ("string", "integer", "boolean", "iri")
 SEVERITIES = ("error", "warning", "info")
-TOP_KEYS = ("id", "title", "question", "kind", "params", "columns", "severity", "description")
+TOP_KEYS = ("id", "title", "question", "kind", "params", "columns", "severity", "description", "ask")
 REQUIRED_KEYS = ("id", "title", "question", "kind")
-PARAM_KEYS = ("type", "required", "default", "description")
+PARAM_KEYS = ("type", "required", "default", "description", "match", "many")
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 PARAM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -40,6 +48,8 @@ class Param(NamedTuple):
     required: bool = False
     default: object = None
     description: str = ""
+    match: str = ""  # a class: the value is free text the resolver turns into search keys
+    many: bool = False  # bind every best match (a topic), not only the first (a process)
 
     def coerce(self, raw: object):
         """Turn a user value (a string from the CLI, or a Python value) into a typed value."""
@@ -81,6 +91,7 @@ class StoredQuery(NamedTuple):
     severity: str | None = None
     description: str = ""
     form: str = "SELECT"
+    ask: dict = {}  # language -> question patterns with {param} slots, for `etom-kg ask`
 
     def param(self, name: str) -> Param:
         for p in self.params:
@@ -221,13 +232,18 @@ def parse_query(text: str, path: str) -> StoredQuery:
         required = spec.get("required", False)
         if not isinstance(required, bool):
             raise QueryError(f"{path}: parameter {name!r} 'required' must be true or false")
-        param = Param(name, ptype, required, None, str(spec.get("description", "")))
+        match, many = spec.get("match", ""), spec.get("many", False)
+        if match and (ptype != "string" or not re.fullmatch(r"[a-z]+:[A-Za-z][A-Za-z0-9]*", str(match))):
+            raise QueryError(f"{path}: parameter {name!r}: match needs a string parameter and a class as prefix:Name, got {match!r}")
+        if not isinstance(many, bool) or (many and not match):
+            raise QueryError(f"{path}: parameter {name!r}: many must be true or false, and needs match")
+        param = Param(name, ptype, required, None, str(spec.get("description", "")), str(match), many)
         if "default" in spec:
             if required:
                 raise QueryError(f"{path}: parameter {name!r} cannot be required and have a default")
             default = spec["default"]
             default = str(default) if ptype == "string" else default
-            param = Param(name, ptype, required, param.coerce(default), param.description)
+            param = param._replace(default=param.coerce(default))
         _check_param_scope(text, name, path)
         params.append(param)
     columns = tuple(c.strip() for c in h.get("columns", "").split(",") if c.strip()) if isinstance(h.get("columns", ""), str) else None
@@ -241,12 +257,40 @@ def parse_query(text: str, path: str) -> StoredQuery:
         raise QueryError(f"{path}: a query with parameters needs an explicit WHERE {{ ... }}")
     if re.search(r"\bSERVICE\b", body, re.IGNORECASE):
         raise QueryError(f"{path}: stored queries may not use SERVICE (no network access from local queries)")
+    ask = _ask_patterns(h.get("ask"), {p.name for p in params}, path)
     return StoredQuery(
         id=qid, title=h["title"], question=dict(question), kind=kind, text=text, path=path,
         params=tuple(params), columns=columns, severity=severity,
         description=h.get("description", "") if isinstance(h.get("description", ""), str) else "",
-        form=form_match.group(1).upper(),
+        form=form_match.group(1).upper(), ask=ask,
     )
+
+
+def _ask_patterns(raw, params: set, path: str) -> dict:
+    """``ask:`` with ``en:``/``es:`` lines of question patterns separated by ``|``; a slot
+    ``{name}`` stands for a parameter's words. Every slot must name a parameter."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or not set(raw) & {"en", "es"} or set(raw) - {"en", "es", "weight"}:
+        raise QueryError(f"{path}: ask needs 'en' and/or 'es' entries of patterns separated by '|' (and optionally 'weight')")
+    out = {}
+    if "weight" in raw:
+        if not re.fullmatch(r"(0(\.[0-9]+)?|1(\.0+)?)", raw["weight"]):
+            raise QueryError(f"{path}: ask.weight must be a number from 0 to 1, got {raw['weight']!r}")
+        out["weight"] = (raw["weight"],)
+    for lang, line in raw.items():
+        if lang == "weight":
+            continue
+        patterns = tuple(p.strip() for p in line.split("|"))
+        for pattern in patterns:
+            slots = re.findall(r"\{([^{}]*)\}", pattern)
+            if not pattern or re.sub(r"\{[^{}]*\}", "", pattern).count("{") or re.sub(r"\{[^{}]*\}", "", pattern).count("}"):
+                raise QueryError(f"{path}: ask.{lang}: bad pattern {pattern!r}")
+            for slot in slots:
+                if slot not in params:
+                    raise QueryError(f"{path}: ask.{lang}: pattern {pattern!r} names {{{slot}}}, not a parameter; valid: {', '.join(sorted(params)) or '(none)'}")
+        out[lang] = patterns
+    return out
 
 
 _STRIP = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>|#[^\n]*')
@@ -281,6 +325,9 @@ def _groups_using(masked: str, name: str, start: int) -> list[int]:
 def inject_values(text: str, bindings: dict, form: str = "values") -> str:
     """Bind parameters with an inline ``VALUES`` block in every group that uses them.
 
+    A parameter bound to a Python list of terms (a topic that names several responsibilities)
+    gets one row per term.
+
     This gives substitution semantics (the value is seen wherever the variable appears:
     in sub-queries, UNION branches, OPTIONAL and EXISTS groups) on engines whose binding
     API does not fit (oxigraph's ``substitutions`` demand projected variables; remote
@@ -306,13 +353,19 @@ def inject_values(text: str, bindings: dict, form: str = "values") -> str:
     out = text
     for offset in sorted(inserts, reverse=True):
         names = inserts[offset]
+        single = [n for n in names if not isinstance(bindings[n], list)]
+        several = [n for n in names if isinstance(bindings[n], list)]
         if form == "bind":
-            block = " " + " ".join(f"BIND({bindings[n].n3()} AS ?{n})" for n in names) + " "
+            block = " " + " ".join(f"BIND({bindings[n].n3()} AS ?{n})" for n in single) + " "
+            block += "".join(
+                " " + " UNION ".join(f"{{ BIND({t.n3()} AS ?{n}) }}" for t in bindings[n]) + " " for n in several
+            )
         else:
             block = (
-                " VALUES (" + " ".join(f"?{n}" for n in names) + ") { ("
-                + " ".join(bindings[n].n3() for n in names) + ") } "
-            )
+                " VALUES (" + " ".join(f"?{n}" for n in single) + ") { ("
+                + " ".join(bindings[n].n3() for n in single) + ") } "
+            ) if single else " "
+            block += "".join(f"VALUES ?{n} {{ {' '.join(t.n3() for t in bindings[n])} }} " for n in several)
         out = out[:offset] + block + out[offset:]
     return out
 
@@ -331,6 +384,23 @@ def _check_param_scope(text: str, name: str, path: str) -> None:
             raise QueryError(f"{path}: parameter ?{name} may only be used inside WHERE (not in the projection)")
     for m in re.finditer(r"\bAS\s+[?$]" + re.escape(name) + r"\b", masked, re.IGNORECASE):
         raise QueryError(f"{path}: parameter ?{name} may not be assigned (BIND/AS) in the query")
+    depth, sub_selects = 0, []  # brace depths at which a sub-SELECT group opened
+    uses_at = set(uses)
+    nested = re.search(r"\{\s*SELECT\b", masked, re.IGNORECASE)
+    for i, ch in enumerate(masked if nested else ""):
+        if ch == "{":
+            depth += 1
+            if re.match(r"\{\s*SELECT\b", masked[i:], re.IGNORECASE):
+                sub_selects.append(depth)
+        elif ch == "}":
+            if sub_selects and sub_selects[-1] == depth:
+                sub_selects.pop()
+            depth -= 1
+        elif i in uses_at and sub_selects:
+            raise QueryError(
+                f"{path}: parameter ?{name} is used inside a sub-SELECT, where a client's binding "
+                "(rdflib initBindings, a VALUES block after the query) does not reach; use it at the top level of WHERE"
+            )
 
 
 def uses_service(text: str) -> bool:

@@ -29,12 +29,14 @@ RDF_PLAINLITERAL = "http://www.w3.org/1999/02/22-rdf-syntax-ns#PlainLiteral"
 RDF_XMLLITERAL = "http://www.w3.org/1999/02/22-rdf-syntax-ns#XMLLiteral"
 
 
-def expand(graph: "rdflib.Graph", reasoner: str = "rules") -> "rdflib.Graph":
-    """Return a new rdflib graph holding ``graph`` plus its OWL 2 RL entailments."""
-    if reasoner == "owlrl":
-        return _expand_owlrl(graph)
-    if reasoner == "rules":
-        return _expand_rules(graph)
+def expand(graph: "rdflib.Graph", reasoner: str = "rules", *, search_keys: bool = True) -> "rdflib.Graph":
+    """Return a new rdflib graph holding ``graph`` plus its OWL 2 RL entailments, and (unless
+    ``search_keys=False``) the ``etom:searchKey`` of every name, as every queried graph has."""
+    from .search import add_search_keys_rdflib
+
+    if reasoner in REASONERS:
+        closure = _expand_owlrl(graph) if reasoner == "owlrl" else _expand_rules(graph)
+        return add_search_keys_rdflib(closure) if search_keys else closure
     raise ReasoningError(f"unknown reasoner {reasoner!r}; valid: {', '.join(REASONERS)}")
 
 

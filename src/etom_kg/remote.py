@@ -395,14 +395,19 @@ _BOOLEAN_BIND = re.compile(
 )
 
 
+# BIND(COALESCE(?flag, false) AS ?b): a boolean with a default, the portable form of a flag
+_BOOLEAN_DEFAULT = re.compile(r"\(\s*COALESCE\s*\([^()]*,\s*(?:true|false)\s*\)\s*AS\s+\?(\w+)\s*\)", re.IGNORECASE)
+
+
 def normalise_virtuoso(result: Result, query_text: str) -> Result:
     """Undo Virtuoso's literal rewriting so its answers equal a SPARQL 1.1 store's.
 
     1. Virtuoso stores ``true``/``false`` typed ``xsd:boolean`` as ``1``/``0`` of the same
        type: written back as the canonical ``true``/``false`` (same value).
     2. Virtuoso has no boolean values in expressions: ``BIND(EXISTS {…} AS ?b)`` (and
-       BOUND, REGEX, CONTAINS, isIRI…, ``true``/``false``) come back as ``1``/``0`` typed
-       ``xsd:integer``. Such a column is turned back into ``xsd:boolean`` only when the
+       BOUND, REGEX, CONTAINS, isIRI…, ``true``/``false``, a ``COALESCE`` whose last
+       argument is ``true``/``false``) come back as ``1``/``0`` typed ``xsd:integer`` (or
+       mixed with stored ``xsd:boolean`` ones). Such a column is turned back into ``xsd:boolean`` only when the
        query text binds it from one of those boolean expressions *and* every value is 0/1.
        Other boolean expressions (``?a = ?b AS ?c``) stay as Virtuoso sent them, so a
        comparison with the embedded store shows the difference rather than hiding it.
@@ -410,12 +415,14 @@ def normalise_virtuoso(result: Result, query_text: str) -> Result:
     """
     from .queries import _mask
 
-    boolean_vars = set(_BOOLEAN_BIND.findall(_mask(query_text)))
+    masked = _mask(query_text)
+    boolean_vars = set(_BOOLEAN_BIND.findall(masked)) | set(_BOOLEAN_DEFAULT.findall(masked))
     rows = [list(row) for row in result.rows]
     for i, name in enumerate(result.variables):
         values = [row[i] for row in rows if row[i] is not None]
         computed_boolean = name in boolean_vars and values and all(
-            t.kind == "literal" and t.datatype == XSD_INTEGER and t.value in ("0", "1") for t in values
+            t.kind == "literal" and t.datatype in (XSD_INTEGER, XSD_BOOLEAN) and t.value in ("0", "1", "true", "false")
+            for t in values
         )
         for row in rows:
             t = row[i]

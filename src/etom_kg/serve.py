@@ -38,6 +38,7 @@ DEFAULT_TIMEOUT = 10.0
 DEFAULT_MAX_ROWS = 10_000
 MAX_QUERY_BYTES = 1_000_000
 ENDPOINT_PATH = "/sparql"
+ASK_PATH = "/ask"  # plain questions, answered by a stored query (see etom_kg.ask)
 
 SOLUTION_TYPES = (  # first is the default
     "application/sparql-results+json", "application/json", "application/sparql-results+xml",
@@ -329,6 +330,8 @@ class SiteHandler(SimpleHTTPRequestHandler):
         return urlsplit(self.path).path == ENDPOINT_PATH
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        if urlsplit(self.path).path == ASK_PATH:
+            return self._ask(parse_qs(urlsplit(self.path).query, keep_blank_values=True))
         if not self._is_endpoint():
             return super().do_GET()
         params = parse_qs(urlsplit(self.path).query, keep_blank_values=True)
@@ -371,6 +374,28 @@ class SiteHandler(SimpleHTTPRequestHandler):
             return self._reply(Answer.error(400, "pass exactly one SPARQL query as the 'query' parameter (or open /sparql.html)"))
         self._reply(self.server.runner.run(queries[0], self.headers.get("Accept")))
 
+    def _ask(self, params: dict) -> None:
+        """``/ask?q=QUESTION``: what ``etom-kg ask`` answers, as JSON: the query chosen, its
+        parameters and how the words were read, and its SPARQL JSON results (``results``)."""
+        import json
+
+        from .ask import ask
+        from .errors import EtomKgError
+        from .results import render
+
+        questions = params.get("q", [])
+        if len(questions) != 1 or not questions[0].strip():
+            body = {"error": "pass exactly one question as the 'q' parameter"}
+            return self._reply(Answer(400, "application/json", json.dumps(body).encode("utf-8")))
+        try:
+            answer = ask(questions[0], self.server.backend)
+        except EtomKgError as e:
+            body = json.dumps({"error": str(e)}, ensure_ascii=False).encode("utf-8")
+            return self._reply(Answer(422, "application/json; charset=utf-8", body))
+        data = answer.as_dict()
+        data["results"] = json.loads(render(answer.result, "json", {}))
+        self._reply(Answer(200, "application/json; charset=utf-8", json.dumps(data, ensure_ascii=False).encode("utf-8")))
+
     def _reply(self, answer: Answer, **extra_headers) -> None:
         self.send_response(answer.status)
         self.send_header("Content-Type", answer.content_type)
@@ -387,10 +412,11 @@ class SiteHandler(SimpleHTTPRequestHandler):
 class EtomKgServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address, handler, runner: QueryRunner, quiet: bool):
+    def __init__(self, address, handler, runner: QueryRunner, quiet: bool, backend=None):
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         self.runner = runner
+        self.backend = backend
         self.quiet = quiet
         super().__init__(address, handler)
 
@@ -416,7 +442,7 @@ def make_server(site_dir: str | Path, backend, *, host: str = DEFAULT_HOST, port
     runner = QueryRunner(backend, timeout=timeout, max_rows=max_rows, workers=workers)
     handler = functools.partial(SiteHandler, directory=str(site))
     try:
-        return EtomKgServer((host, port), handler, runner, quiet)
+        return EtomKgServer((host, port), handler, runner, quiet, backend)
     except OSError as e:
         runner.close()
         raise InputError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None

@@ -56,6 +56,7 @@ class OxigraphBackend:
     """Runs SPARQL in a pyoxigraph store (in memory or on disk)."""
 
     name = "oxigraph"
+    embedded = False
 
     def __init__(self, store: ox.Store):
         self.store = store
@@ -95,7 +96,12 @@ class RdflibBackend:
         import rdflib
         from pyparsing import ParseException
 
-        init = {rdflib.Variable(k): _term_to_rdflib(v) for k, v in (bindings or {}).items()}
+        bindings = dict(bindings or {})
+        if any(isinstance(v, list) for v in bindings.values()):
+            from .queries import inject_values  # several values: rows of a VALUES block
+
+            text, bindings = inject_values(text, bindings), {}
+        init = {rdflib.Variable(k): _term_to_rdflib(v) for k, v in bindings.items()}
         try:
             answer = self.graph.query(text, initBindings=init, initNs=prefixes or {})
         except ParseException as e:
@@ -151,7 +157,10 @@ def cache_key() -> str:
     from .resources import ontology_bytes, package_file
 
     h = hashlib.sha256()
-    for part in (__version__.encode(), ontology_bytes(), package_file("rules.py").read_bytes()):
+    parts = [__version__.encode(), ontology_bytes()]
+    parts += [package_file(name).read_bytes() for name in ("rules.py", "search.py", "text.py",
+                                                           "words/stopwords-en.txt", "words/stopwords-es.txt")]
+    for part in parts:
         h.update(len(part).to_bytes(8, "big"))
         h.update(part)
     return h.hexdigest()[:24]
@@ -209,19 +218,27 @@ def default_store(reasoned: bool = True) -> OxigraphBackend:
     if path is not None and path.is_file():
         try:
             store.load(path=str(path), format=ox.RdfFormat.N_TRIPLES)
-            return OxigraphBackend(store)
+            return _embedded(store)
         except (SyntaxError, OSError):
             store = ox.Store()  # a damaged cache file is rebuilt below
     from .rules import materialize
+    from .search import add_search_keys
 
     load_embedded(store)
     materialize(store)
+    add_search_keys(store)
     if path is not None:
         try:
             write_atomically(path, store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()))
         except OSError:
             pass  # a read-only cache location only costs the next run ~30 ms
-    return OxigraphBackend(store)
+    return _embedded(store)
+
+
+def _embedded(store: ox.Store) -> OxigraphBackend:
+    backend = OxigraphBackend(store)
+    backend.embedded = True  # the resolver may cache its name tables beside the reasoned graph
+    return backend
 
 
 def open_persistent(path) -> OxigraphBackend:

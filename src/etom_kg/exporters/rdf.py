@@ -82,6 +82,9 @@ def closure_keeping_bnodes(graph):
     store = ox.Store()
     store.extend(ox.Quad(*(terms.to_ox(t) for t in triple)) for triple in graph)
     materialize(store)
+    from ..search import add_search_keys
+
+    add_search_keys(store)
     closure = rdflib.Graph()
     for prefix, ns in PREFIXES.items():
         closure.bind(prefix, ns, override=True)

@@ -55,4 +55,7 @@ def graph_with_links(path: str | Path | None) -> OxigraphBackend:
     load_embedded(store)
     store.extend(links.quads_for_pattern(None, None, None, ox.DefaultGraph()))
     materialize(store)
+    from ..search import add_search_keys
+
+    add_search_keys(store)
     return OxigraphBackend(store)

@@ -217,6 +217,17 @@ def collect(backend, asserted, *, include_deprecated: bool = False, applications
     for r in _records(backend, "topic-index", include_deprecated=include_deprecated):
         topic_index.setdefault(r["key"], []).append(r["process"])
         topic_names[r["key"]] = min(topic_names.get(r["key"], r["topic_name"]), r["topic_name"])
+    # Processes are found by their own names and ids as well (classic, v21, R16; English,
+    # Spanish, synonyms): the same search keys the resolver uses (etom_kg.search).
+    from ..search import resolver_for
+    from ..text import fold
+
+    resolver = resolver_for(backend, "etom:Process")
+    for name in resolver.names:
+        if name.iri in processes and (include_deprecated or not name.deprecated):
+            key = fold(name.text)
+            topic_index.setdefault(key, []).append(name.iri)
+            topic_names[key] = min(topic_names.get(key, name.text), name.text)
     topics = [
         Topic(r["responsibility"], _text(r["label_en"], r["label_es"]), r["broader"], int(r["processes"]))
         for r in _records(backend, "topics")

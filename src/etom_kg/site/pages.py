@@ -137,8 +137,11 @@ def topic_data(ctx: Context, root: str) -> dict:
             parent = m.processes[parent].parent
         processes[p.slug] = {"id": p.classic_id, "level": p.level, "en": p.label.en, "es": p.label.es,
                              "href": page_url(p, root), "ancestors": ancestors}
+    from ..text import stop_words
+
     ui_keys = ("search_found", "search_none", "search_suggest")
     return {
+        "stop": sorted(stop_words()),
         "topics": {key: [p.slug for p in m.ordered(iris)] for key, iris in m.topic_index.items()},
         "names": m.topic_names,
         "processes": processes,
@@ -182,6 +185,19 @@ def index_page(ctx: Context, grid: list[Band]) -> str:
         void("option", {"value": name}) for name in sorted(set(m.topic_names.values()))
     ), {"id": "topic-names"})
     status = el("div", "", {"id": "search-status", "class": "search-status", "aria-live": "polite"})
+    asking = el(
+        "form",
+        el("label", ctx.ui("ask_label"), {"for": "ask-question"})
+        + el("div", void("input", {
+            "id": "ask-question", "name": "q", "type": "search", "autocomplete": "off",
+            "placeholder": ctx.text("ask_placeholder").en,
+            "data-placeholder-en": ctx.text("ask_placeholder").en,
+            "data-placeholder-es": ctx.text("ask_placeholder").es,
+        }) + el("button", ctx.ui("ask_button"), {"type": "submit"}), {"class": "search-row"})
+        + el("p", ctx.ui("ask_offline"), {"id": "ask-offline", "class": "hint", "hidden": True})
+        + el("div", "", {"id": "ask-result", "class": "ask-result", "aria-live": "polite"}),
+        {"class": "ask", "id": "ask-form", "action": "ask", "role": "search"},
+    )
     intro = el("header", el("h1", heading) + el("p", ctx.ui("map_intro"), {"class": "lead"}), {"class": "map-head"})
     cols = void("col", {"class": "rowhead"}) + "".join(void("col", {"class": f"vcol v{i}"}) for i, _ in enumerate(m.verticals))
     thead = el("tr", el("th", ctx.ui("corner"), {"class": "corner", "scope": "col"}) + "".join(
@@ -202,7 +218,7 @@ def index_page(ctx: Context, grid: list[Band]) -> str:
     legend = _legend(ctx) if m.has_applications else ""
     results = el("details", el("summary", ctx.ui("search_list")) + el("ol", ""),
                  {"id": "search-results", "class": "search-results", "hidden": True})
-    body = (intro + el("div", search + datalist + el("div", status + results, {"class": "found"}), {"class": "tools"})
+    body = (intro + el("div", search + datalist + el("div", status + results, {"class": "found"}) + asking, {"class": "tools"})
             + legend + el("div", table, {"class": "map-scroll"}) + other_areas
             + _json_script("topic-index", topic_data(ctx, "")))
     return render(ctx, page="map", title=ctx.text("site_title"), body=body, root=root)

@@ -75,19 +75,66 @@
     return frag;
   }
 
-  /* Exactly the normalisation of queries/cq/processes-for-topic.rq: LCASE, the accented
-     vowels and ñ it lists, surrounding XPath whitespace removed, inner runs collapsed. */
+  /* Exactly etom_kg.text.fold, which wrote the search keys of the index: compatibility
+     decomposition, accents dropped, case folded, punctuation to single spaces, dots kept
+     inside identifiers (1.1.1.6). */
   function normaliseTopic(text) {
     return String(text)
+      .normalize("NFKD")
+      .replace(/[\u0300-\u036f]/g, "")
       .toLowerCase()
-      .replace(/[áàâä]/g, "a")
-      .replace(/[éèêë]/g, "e")
-      .replace(/[íìîï]/g, "i")
-      .replace(/[óòôö]/g, "o")
-      .replace(/[úùûü]/g, "u")
-      .replace(/ñ/g, "n")
-      .replace(/^[ \t\n\r]+|[ \t\n\r]+$/g, "")
-      .replace(/[ \t\n\r]+/g, " ");
+      .replace(/(\d)\.(?=\d)/g, "$10DOT0")
+      .replace(/[^\p{L}\p{N}]+/gu, " ")
+      .replace(/0DOT0/g, ".")
+      .trim()
+      .replace(/ +/g, " ");
+  }
+
+  /* Edit distance, for typos: the closest key within 1 (short words) or 2 edits. */
+  function distance(a, b, limit) {
+    if (Math.abs(a.length - b.length) > limit) return limit + 1;
+    var prev = [], cur, i, j;
+    for (j = 0; j <= b.length; j++) prev[j] = j;
+    for (i = 1; i <= a.length; i++) {
+      cur = [i];
+      var best = i;
+      for (j = 1; j <= b.length; j++) {
+        cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+        if (cur[j] < best) best = cur[j];
+      }
+      if (best > limit) return limit + 1;
+      prev = cur;
+    }
+    return prev[b.length];
+  }
+  /* Word overlap: the names that use every word typed (stop words aside), as the
+     resolver's overlap tier does ("usage" finds usage mediation, usage records ...). */
+  function byWords(key) {
+    var index = window.etomKgIndex;
+    var stop = {};
+    (index.stop || []).forEach(function (w) { stop[w] = true; });
+    var words = key.split(" ").filter(function (w) { return w && !stop[w]; });
+    if (!words.length) return [];
+    var found = {};
+    Object.keys(index.topics).forEach(function (k) {
+      var padded = " " + k + " ";
+      if (words.every(function (w) { return padded.indexOf(" " + w + " ") >= 0; })) {
+        index.topics[k].forEach(function (slug) { found[slug] = true; });
+      }
+    });
+    return Object.keys(index.processes).filter(function (slug) { return found[slug]; });
+  }
+
+  function closestKey(keys, key) {
+    var limit = key.length <= 5 ? 1 : 2, found = null, bestDistance = limit + 1;
+    keys.forEach(function (k) {
+      var d = distance(key, k, limit);
+      if (d < bestDistance || (d === bestDistance && found !== null && k < found)) {
+        bestDistance = d;
+        found = k;
+      }
+    });
+    return bestDistance <= limit ? found : null;
   }
   window.etomKgNormaliseTopic = normaliseTopic;
 
@@ -97,6 +144,7 @@
     var dataElement = document.getElementById("topic-index");
     if (!dataElement) return;
     var index = JSON.parse(dataElement.textContent);
+    window.etomKgIndex = index;
     var form = document.querySelector(".topic-search");
     var input = document.getElementById("topic");
     var status = document.getElementById("search-status");
@@ -123,7 +171,12 @@
       results.hidden = true;
       var key = normaliseTopic(raw);
       if (!key) return [];
-      var slugs = index.topics[key] || [];
+      var slugs = index.topics[key];
+      if (!slugs && key.length >= 4) {
+        var near = closestKey(Object.keys(index.topics), key);
+        slugs = near ? index.topics[near] : null;
+      }
+      if (!slugs) slugs = byWords(key);
       document.body.classList.add("searching");
       slugs.forEach(function (slug) {
         mark(slug, "match");
@@ -228,6 +281,46 @@
     window.etomKgSearch = search;
   }
 
+  /* ------------------------------------------------------------------ ask box */
+
+  /* The question goes to /ask of etom-kg serve, which chooses a stored query as
+     `etom-kg ask` does and answers with the query id and its SPARQL JSON results. */
+  function initAsk() {
+    var form = document.getElementById("ask-form");
+    if (!form) return;
+    var out = document.getElementById("ask-result");
+    if (window.location.protocol === "file:") {
+      document.getElementById("ask-offline").hidden = false;
+      return;
+    }
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var question = document.getElementById("ask-question").value;
+      out.textContent = "…";
+      fetch(form.getAttribute("action") + "?q=" + encodeURIComponent(question), { headers: { Accept: "application/json" } })
+        .then(function (response) { return response.json(); })
+        .then(function (answer) {
+          out.textContent = "";
+          var p = document.createElement("p");
+          if (answer.error) {
+            p.className = "error";
+            p.textContent = answer.error;
+            out.appendChild(p);
+            return;
+          }
+          var code = document.createElement("code");
+          code.textContent = answer.query;
+          p.appendChild(code);
+          Object.keys(answer.params).sort().forEach(function (name) {
+            p.appendChild(document.createTextNode(" " + name + "=" + answer.params[name]));
+          });
+          out.appendChild(p);
+          out.appendChild(resultTable(answer.results));
+        })
+        .catch(function (error) { out.textContent = String(error); });
+    });
+  }
+
   /* ------------------------------------------------------------------ SPARQL page */
 
   function initSparql() {
@@ -305,5 +398,6 @@
     }
     initMap();
     initSparql();
+    initAsk();
   });
 })();

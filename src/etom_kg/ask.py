@@ -1,0 +1,435 @@
+"""``etom-kg ask``: a plain question in English or Spanish -> one stored query and its parameters.
+
+The questions a stored query answers are data in its header::
+
+    #+ ask:
+    #+   en: which processes handle {topic} | who deals with {topic}
+    #+   es: qué procesos gestionan {topic} | quién se encarga de {topic}
+    #+   weight: 0.95        (optional: trust in these patterns when several fit equally)
+
+A pattern's words are aligned in order with the question's words (same word, same Snowball
+stem, or one typo away); the words between them fill the ``{slots}``, and each slot's words go
+through the term resolver of its parameter's class (:mod:`etom_kg.search`). The score of a
+pattern is how well its slots resolve, times how many of its own words the question used,
+times how much of the question the pattern explains. The best-scoring pattern wins; ties go
+to the query listed first by id. Nothing here knows any particular phrasing; the only words
+it treats specially are data: the stop word lists and the words of the patterns themselves
+(a slot's edges drop them: "who handles | fraud").
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import NamedTuple
+
+from .errors import QueryError
+from .text import fold, stop_words, tagged
+
+MIN_SCORE = 0.3
+BARE_COVERAGE = 0.6
+
+
+class Candidate(NamedTuple):
+    score: float
+    query: object  # AskEntry (id, ask patterns, parameters) of a stored query
+    pattern: str
+    params: dict  # param -> slot text
+    slots: dict  # param -> (best Match or None)
+    matched: list  # pattern words the question used
+    complete: bool = False  # every word used, but the slot's words name nothing
+
+
+class Answer(NamedTuple):
+    """What ``ask`` chose, its result, and why (``explain()``)."""
+
+    question: str
+    query: object
+    params: dict
+    result: object
+    resolutions: list
+    candidates: list
+
+    def explain(self) -> str:
+        best = self.candidates[0]
+        lines = [f"query: {self.query.id} (score {best.score:.2f})",
+                 f"pattern: {best.pattern!r}" + (f" (words used: {', '.join(best.matched)})" if best.matched else "")]
+        for name, value in sorted(self.params.items()):
+            lines.append(f"param {name} = {value!r}")
+        for r in self.resolutions:
+            if r.chosen:
+                picked = "; ".join(f"{m.label} [{m.tier} {m.score:.2f}: {m.why}]" for m in r.chosen[:8])
+                lines.append(f"  {r.param}: {r.text!r} -> {picked}" + (f" (+{len(r.chosen) - 8} more)" if len(r.chosen) > 8 else ""))
+                others = [m for m in r.matches if m not in r.chosen][:5]
+                if others:
+                    lines.append("    also considered: " + "; ".join(f"{m.label} [{m.tier} {m.score:.2f}]" for m in others))
+            else:
+                lines.append(f"  {r.param}: {r.text!r} -> nothing matched")
+        runners = [c for c in self.candidates[1:] if c.query.id != self.query.id][:3]
+        if runners:
+            lines.append("other readings: " + "; ".join(f"{c.query.id} {c.score:.2f} ({c.pattern!r})" for c in runners))
+        return "\n".join(lines) + "\n"
+
+    def as_dict(self) -> dict:
+        return {"question": self.question, "query": self.query.id, "params": dict(self.params),
+                "score": round(self.candidates[0].score, 3), "pattern": self.candidates[0].pattern,
+                "resolutions": [r.as_dict() for r in self.resolutions]}
+
+
+# --------------------------------------------------------------------------- the table of patterns
+
+
+class _Param(NamedTuple):
+    name: str
+    match: str
+    many: bool
+
+
+class AskEntry(NamedTuple):
+    """What ``ask`` needs of a stored query: its id, patterns and matched parameters."""
+
+    id: str
+    ask: dict
+    params: tuple
+
+    def param(self, name: str) -> _Param:
+        return next(p for p in self.params if p.name == name)
+
+
+def ask_table() -> list[AskEntry]:
+    """The ask patterns of the stored queries. Parsing every header costs more than the rest
+    of a question, so the table is cached next to the reasoned graph, keyed by the query
+    files (name, size and modification time; their bytes when they are not plain files)."""
+    import hashlib
+    import json
+    import os
+
+    from . import __version__
+    from .queries import catalog
+    from .resources import query_root
+    from .store import cache_dir, write_atomically
+
+    folder = query_root().joinpath("cq")
+    digest = hashlib.sha256(__version__.encode())
+    for node in sorted((n for n in folder.iterdir() if n.name.endswith(".rq")), key=lambda n: n.name):
+        try:  # a file on disk (the usual install): its size and time stand for its bytes
+            st = os.stat(node)
+            digest.update(f"{node.name}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+        except TypeError:
+            digest.update(node.name.encode() + b"\0" + node.read_bytes() + b"\0")
+    where = cache_dir()
+    path = None if where is None else where / f"etom-ask-{digest.hexdigest()[:24]}.json"
+    if path is not None and path.is_file():
+        try:
+            rows = json.loads(path.read_text(encoding="utf-8"))
+            return [AskEntry(r[0], {k: tuple(v) for k, v in r[1].items()}, tuple(_Param(*p) for p in r[2])) for r in rows]
+        except (OSError, ValueError, TypeError, IndexError):
+            pass
+    table = [AskEntry(q.id, dict(q.ask), tuple(_Param(p.name, p.match, p.many) for p in q.params))
+             for q in catalog("cq") if q.ask]
+    if path is not None:
+        try:
+            write_atomically(path, json.dumps([[e.id, e.ask, [list(p) for p in e.params]] for e in table],
+                                              ensure_ascii=False).encode("utf-8"))
+        except OSError:
+            pass
+    return table
+
+
+# --------------------------------------------------------------------------- patterns
+
+_SLOT = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+@lru_cache(maxsize=None)
+def _parts(pattern: str) -> tuple:
+    """``"who supports {process}"`` -> ``["who", "supports", ("process",)]``."""
+    out = []
+    for i, piece in enumerate(_SLOT.split(pattern)):
+        if i % 2:
+            out.append((piece,))
+        else:
+            out.extend(fold(piece).split())
+    return tuple(out)
+
+
+@lru_cache(maxsize=None)
+def _cues(pattern: str) -> frozenset:
+    """The stems of a pattern's own content words (not its stop words, not its slots)."""
+    stops = stop_words()
+    return frozenset().union(*(_stems(p) for p in _parts(pattern) if not isinstance(p, tuple) and p not in stops))
+
+
+@lru_cache(maxsize=4096)
+def _stems(word: str) -> frozenset:
+    """The word itself and its tagged English and Spanish stems."""
+    return frozenset((word, tagged(word, "en"), tagged(word, "es")))
+
+
+def _same(word: str, wstems: frozenset, literal: str, lstems: frozenset, typos: bool) -> bool:
+    if word == literal or wstems & lstems:
+        return True
+    if typos and len(literal) >= 5 and abs(len(word) - len(literal)) <= 1:
+        from rapidfuzz.distance import Levenshtein
+
+        return Levenshtein.distance(word, literal, score_cutoff=1) <= 1
+    return False
+
+
+def _align(parts: list, words: list, wstems: list, typos: bool = False):
+    """Greedy in-order alignment. Returns (matched literal indexes, slot spans, used word indexes)."""
+    pos, matched, used = 0, [], set()
+    slot_starts, spans = [], {}
+    pending = []  # slots waiting for the next matched literal (or the end) to close
+    for k, part in enumerate(parts):
+        if isinstance(part, tuple):
+            pending.append((part[0], pos))
+            continue
+        lstems = _stems(part)
+        for j in range(pos, len(words)):
+            if _same(words[j], wstems[j], part, lstems, typos):
+                if pending:
+                    _close(pending, pos, j, spans)
+                    pending = []
+                matched.append(k)
+                used.add(j)
+                pos = j + 1
+                break
+    if pending:
+        _close(pending, pos, len(words), spans)
+    del slot_starts
+    return matched, spans, used
+
+
+def _close(pending: list, start: int, end: int, spans: dict) -> None:
+    """Give the words start..end to the waiting slots (several slots: split at a stop word)."""
+    if len(pending) == 1:
+        spans[pending[0][0]] = (start, end)
+        return
+    # two adjacent slots with no literal between: split evenly (rare; patterns avoid it)
+    size = max(1, (end - start) // len(pending))
+    for i, (name, _) in enumerate(pending):
+        a = start + i * size
+        b = end if i == len(pending) - 1 else min(end, a + size)
+        spans[name] = (a, b)
+
+
+# --------------------------------------------------------------------------- choosing
+
+
+def candidates(question: str, backend, catalog=None) -> list[Candidate]:
+    """Every stored query's best reading of ``question``, best first."""
+    from .search import resolver_for
+
+    cat = ask_table() if catalog is None else [q for q in catalog if q.ask]
+    words = fold(question).split()
+    if not words:
+        return []
+    wstems = [_stems(w) for w in words]
+    heard = frozenset().union(*wstems)
+    asking = frozenset().union(*(_query_cues(q) for q in cat))  # the catalogue's question words
+    stops = stop_words()
+    content = [i for i, w in enumerate(words) if w not in stops] or list(range(len(words)))
+    cache: dict = {}
+
+    def resolve(param, text, fuzzy):
+        key = (param.match, text, fuzzy)
+        if key not in cache:
+            ranked = resolver_for(backend, param.match).rank(text, fuzzy=fuzzy)
+            cache[key] = ranked[0] if ranked else None
+        return cache[key]
+
+    out = []
+    for fuzzy in (False, True):  # typos (in the question's own words, then in names) only if needed
+        plans = []
+        for q in cat:
+            weight = float(q.ask.get("weight", ("1",))[0])
+            for lang, patterns in sorted(q.ask.items()):
+                if lang == "weight":
+                    continue
+                for pattern in patterns:
+                    cues = _cues(pattern)
+                    if cues and not fuzzy and not cues & heard:
+                        continue  # none of the pattern's own words (exactly, or as a stem) was said
+                    plan = _plan(q, pattern, words, wstems, content, stops, fuzzy, weight)
+                    if plan is not None:
+                        plans.append(plan)
+        # Best bound first; a reading whose bound is below the best score so far cannot win,
+        # and is not resolved (names of a class are read only when some reading needs them).
+        plans.sort(key=lambda p: (-p[0], p[1].id))
+        best: dict = {}
+        top = -1.0
+        for plan in plans:
+            if plan[0] < top - 1e-9:
+                break
+            c = _score(plan, words, content, stops, resolve, fuzzy, asking)
+            if c is not None:
+                if c.query.id not in best or c.score > best[c.query.id].score:
+                    best[c.query.id] = c
+                top = max(top, c.score)
+        out = sorted(best.values(), key=lambda c: (-c.score, c.query.id))
+        if out and out[0].score >= MIN_SCORE:
+            break
+    return out
+
+
+def _plan(q, pattern, words, wstems, content, stops, fuzzy, weight):
+    """The alignment of a pattern with the question, and the best score it could reach
+    (every slot resolved exactly): (bound, query, pattern, …) or None."""
+    parts = _parts(pattern)
+    literals = [(k, p) for k, p in enumerate(parts) if not isinstance(p, tuple)]
+    matched, spans, used = _align(parts, words, wstems, fuzzy)
+    lit_weight = sum(0.25 if p in stops else 1.0 for _, p in literals)
+    got_weight = sum(0.25 if parts[k] in stops else 1.0 for k in matched)
+    # A pattern with no words of its own ("{topic}") fits any question: it counts as a
+    # pattern whose words were partly missing, so one that does use its words wins.
+    coverage = got_weight / lit_weight if lit_weight else BARE_COVERAGE
+    if literals and not any(parts[k] not in stops for k in matched) and lit_weight >= 1:
+        return None  # none of the pattern's own content words: not this question
+    slotted = any(isinstance(p, tuple) for p in parts)
+    if not slotted and any(p not in stops for k, p in literals if k not in matched):
+        return None  # with no slot, the pattern's content words are the question: all of them
+    reachable = set(used).union(*(range(a, b) for a, b in spans.values()))
+    q_cov = len([i for i in content if i in reachable]) / len(content)
+    bound = weight * (1.0 if slotted else 0.8) * (0.5 + 0.5 * coverage) * (0.4 + 0.6 * q_cov)
+    return bound, q, pattern, parts, literals, matched, spans, used, coverage, weight
+
+
+def _score(plan, words, content, stops, resolve, fuzzy, cues=frozenset()):
+    _, q, pattern, parts, literals, matched, spans, used, coverage, weight = plan
+    params, slots, quality = {}, {}, []
+    slot_words = set()
+    edge = stops | cues  # a slot's edges drop stop words and the words questions are asked with
+    unresolved = False
+    for part in parts:
+        if not isinstance(part, tuple):
+            continue
+        name = part[0]
+        param = q.param(name)
+        a, b = spans.get(name, (0, 0))
+        # a pattern of a slot alone ("{topic}") takes names whose words were all said, not some
+        found = _fill(param, words, a, b, edge, resolve, fuzzy, whole=not literals)
+        if found is None:
+            # Every word of the pattern was said and only the slot's words name nothing
+            # ("who handles fraud?"): kept, scored 0, so that when nothing else fits the
+            # question still runs this query and the user hears "no match; did you mean".
+            text = _edge_trimmed(words, a, b, edge)
+            if not (literals and coverage == 1.0 and text and param.match):
+                return None
+            found, unresolved = (a, b, text, None), True
+        a, b, text, match = found
+        slot_words.update(range(a, b))
+        params[name] = text
+        slots[name] = match
+        quality.append(match.score if match is not None else (0.0 if param.match else 0.5))
+    explained = [i for i in content if i in used or i in slot_words]
+    q_cov = len(explained) / len(content)
+    slot_q = sum(quality) / len(quality) if quality else 0.8
+    score = 0.0 if unresolved else weight * slot_q * (0.5 + 0.5 * coverage) * (0.4 + 0.6 * q_cov)
+    return Candidate(score, q, pattern, params, slots, [parts[k] for k in matched], unresolved and q_cov == 1.0)
+
+
+def _query_cues(q) -> frozenset:
+    """The words of all of a query's patterns: ways of asking, never what is asked about."""
+    return frozenset(w for lang, patterns in q.ask.items() if lang != "weight" for pattern in patterns
+                     for w in _parts(pattern) if not isinstance(w, tuple))
+
+
+def _edge_trimmed(words, a, b, edge) -> str:
+    while a < b and _is_edge(words[a], edge):
+        a += 1
+    while b > a and _is_edge(words[b - 1], edge):
+        b -= 1
+    return " ".join(words[a:b])
+
+
+def _is_edge(word: str, edge: frozenset) -> bool:
+    return word in edge or bool(_stems(word) & _edge_stems(edge))
+
+
+@lru_cache(maxsize=64)
+def _edge_stems(edge: frozenset) -> frozenset:
+    """The stems of the words of ``edge`` that are not stop words (those count as written)."""
+    stops = stop_words()
+    return frozenset().union(*(_stems(w) for w in edge if w not in stops))
+
+
+def _fill(param, words, a, b, edge, resolve, fuzzy, whole=False):
+    """The words a..b for a slot: (start, end, text, best match), or None.
+
+    The slot's core drops, at its edges, stop words and the words the catalogue's questions
+    are asked with ("who handles | fraud"). Leading or trailing words of the core may be left out too ("who is in charge
+    of | overdue payments"): each shorter span is tried, its match score scaled by the share
+    of the core's content words it keeps, so leaving words out must buy a much better match.
+    The whole slot, edge words included, counts only when it is a name as it stands (exact,
+    synonym or stem: "customer care"), never by word overlap. With ``whole``, a match must
+    use every word of its span (no partial overlap)."""
+    stops = stop_words()
+    while a < b and words[a] in stops:
+        a += 1
+    while b > a and words[b - 1] in stops:
+        b -= 1
+    x0, y0 = a, b
+    while a < b and _is_edge(words[a], edge):
+        a += 1
+    while b > a and _is_edge(words[b - 1], edge):
+        b -= 1
+    content = [i for i in range(a, b) if words[i] not in stops]
+    if not content:
+        return None
+    if not param.match:
+        return a, b, " ".join(words[a:b]), None
+    spans = {(a, b)} | {(i, b) for i in content} | {(a, j + 1) for j in content}
+    best = None
+    for x, y in sorted(spans | {(x0, y0)}):
+        kept = [i for i in content if x <= i < y]
+        match = resolve(param, " ".join(words[x:y]), fuzzy) if kept else None
+        if match is None or ((x, y) not in spans and match.tier not in ("id", "exact", "synonym", "stem")):
+            continue
+        if whole and match.covers < 1.0:
+            continue
+        value = match.score * len(kept) / len(content)
+        if best is None or value > best[0] + 1e-9:
+            best = (value, x, y, match)
+    if best is None:
+        return None
+    _, x, y, match = best
+    return x, y, " ".join(words[x:y]), match
+
+
+def examples(catalog=None) -> list[str]:
+    from .queries import catalog as load_catalog
+
+    cat = catalog or load_catalog("cq")
+    return [f"{q.question['en']}  /  {q.question['es']}" for q in cat if q.ask]
+
+
+def ask(question: str, backend=None, *, params: dict | None = None) -> Answer:
+    """Answer a plain question: choose a stored query and its parameters, run it.
+
+    Raises :class:`etom_kg.errors.QueryError` (exit 2) when no stored query fits.
+    """
+    from .api import get_backend, run_stored
+
+    backend = get_backend(backend)
+    found = candidates(question, backend)
+    if found and found[0].score < MIN_SCORE:
+        # nothing resolves, but a pattern fits word for word: run it, to say what is missing
+        fitting = [c for c in found if c.complete]
+        if fitting:
+            found = fitting[:1] + [c for c in found if c is not fitting[0]]
+    if not found or (found[0].score < MIN_SCORE and not found[0].complete):
+        shown = "\n  ".join(examples())
+        raise QueryError(
+            f"cannot map the question {question!r} to a stored query. Ask about processes, "
+            f"topics, groupings or ids, for example:\n  {shown}\n(etom-kg queries lists them all)"
+        )
+    from .queries import catalog
+
+    best = found[0]
+    chosen = catalog("cq").get(best.query.id)
+    values = dict(best.params)
+    values.update(params or {})
+    resolutions: list = []
+    result = run_stored(chosen, backend, values, resolutions=resolutions)
+    return Answer(question, chosen, values, result, resolutions, found)
