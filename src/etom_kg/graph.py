@@ -52,6 +52,9 @@ def read_into_store(store: ox.Store, path: str | Path, *, graph=None) -> None:
     fmt = input_format(path)
     if not path.is_file():
         raise InputError(f"{path}: no such file")
+    from .limits import check_rdf_file
+
+    check_rdf_file(path, fmt)
     try:
         quads = list(ox.parse(path=str(path), format=fmt, base_iri=path.resolve().as_uri()))
     except SyntaxError as e:

@@ -333,6 +333,35 @@ def _check_param_scope(text: str, name: str, path: str) -> None:
         raise QueryError(f"{path}: parameter ?{name} may not be assigned (BIND/AS) in the query")
 
 
+READ_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+UPDATE_FORMS = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD")
+_FORM = re.compile(r"\b(" + "|".join((*READ_FORMS, *UPDATE_FORMS, "WITH")) + r")\b", re.IGNORECASE)
+# An update keyword as a keyword: not a variable (?add), a prefixed name (ex:move) or part of one.
+_UPDATE_WORD = re.compile(r"(?<![?$\w:.-])(" + "|".join(UPDATE_FORMS) + r")(?![\w:.-])", re.IGNORECASE)
+
+
+def query_form(text: str) -> str:
+    """SELECT, ASK, CONSTRUCT, DESCRIBE or the first update keyword ('' if none)."""
+    prologue_free = re.sub(r"\bPREFIX\s+[\w.-]*:", " ", _strip_comments(text), flags=re.IGNORECASE)  # PREFIX ask: ...
+    m = _FORM.search(prologue_free)
+    return m.group(1).upper() if m else ""
+
+
+def read_only_form(text: str) -> str:
+    """The query form of a read-only query; QueryError if the text is, or contains, an update.
+
+    Every keyword is checked, not only the first: ``SELECT * {} ; DROP ALL`` is refused
+    before it reaches a server that might run it."""
+    form = query_form(text)
+    if form not in READ_FORMS:
+        raise QueryError(f"only read-only queries ({', '.join(READ_FORMS)}) are accepted, not {form or 'this text'}")
+    prologue_free = re.sub(r"\bPREFIX\s+[\w.-]*:", " ", _strip_comments(text), flags=re.IGNORECASE)
+    m = _UPDATE_WORD.search(prologue_free)
+    if m:
+        raise QueryError(f"only read-only queries are accepted: the text contains the update keyword {m.group(1).upper()}")
+    return form
+
+
 def uses_service(text: str) -> bool:
     return re.search(r"\bSERVICE\b", _strip_comments(text), re.IGNORECASE) is not None
 

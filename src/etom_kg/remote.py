@@ -311,16 +311,11 @@ def strip_comments(text: str) -> str:
     return _STRIP.sub(lambda m: "" if m.group(0).startswith("#") else m.group(0), text)
 
 
-_FORM = re.compile(r"\b(" + "|".join((*READ_FORMS, *UPDATE_FORMS, "WITH")) + r")\b", re.IGNORECASE)
-
-
 def query_form(text: str) -> str:
     """SELECT, ASK, CONSTRUCT, DESCRIBE or the first update keyword ('' if none)."""
-    from .queries import _strip_comments
+    from .queries import query_form as form
 
-    prologue_free = re.sub(r"\bPREFIX\s+[\w.-]*:", " ", _strip_comments(text), flags=re.IGNORECASE)  # PREFIX ask: ...
-    m = _FORM.search(prologue_free)
-    return m.group(1).upper() if m else ""
+    return form(text)
 
 
 def declare_prefixes(text: str, prefixes: dict) -> str:
@@ -381,6 +376,9 @@ def result_from_rdf(body: bytes, content_type: str) -> Result:
     fmt = ox.RdfFormat.from_media_type(media)
     if fmt is None:
         raise RemoteError(f"the server answered a graph query with unsupported media type {media!r}")
+    from .limits import check_rdf_bytes
+
+    check_rdf_bytes(body, fmt, "the server's answer", error=RemoteError)
     try:
         triples = [(ox_to_term(t.subject), ox_to_term(t.predicate), ox_to_term(t.object)) for t in ox.parse(body, format=fmt)]
     except SyntaxError as e:
@@ -455,9 +453,9 @@ class RemoteBackend:
         derived_update, derived_store = derive_endpoints(endpoint, credentials is not None)
         self.update_endpoint = check_url(update_endpoint, "--update-endpoint") if update_endpoint else derived_update
         self.store_endpoint = check_url(store_endpoint, "--store-endpoint") if store_endpoint else derived_store
-        if not timeout > 0:
-            raise InputError(f"--timeout must be a positive number of seconds, got {timeout!r}")
-        self.timeout = timeout
+        from .limits import check_seconds
+
+        self.timeout = check_seconds(timeout, "--timeout")
         roots = {_root(u) for u in (self.endpoint, self.update_endpoint, self.store_endpoint) if u}
         self.http = _Http(credentials, sorted(roots), timeout, retries, backoff)
         self._server: str | None = None
@@ -481,9 +479,11 @@ class RemoteBackend:
     def run(
         self, text: str, bindings: dict | None = None, prefixes: dict | None = None, *, scoped: bool = True, what: str = "query"
     ) -> Result:
-        form = query_form(text)
-        if form not in READ_FORMS:
-            raise QueryError(f"only {', '.join(READ_FORMS)} queries run on a query endpoint, not {form or 'this text'}")
+        from .limits import check_query
+        from .queries import read_only_form
+
+        check_query(text)
+        form = read_only_form(text)
         virtuoso = self.is_virtuoso
         text = declare_prefixes(bind_parameters(strip_comments(text), bindings or {}, virtuoso), prefixes or {})
         answer = self._request(text, form, scoped=scoped).send(idempotent=True, what=what)
