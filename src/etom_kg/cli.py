@@ -118,7 +118,8 @@ def cmd_sparql(args) -> int:
     where = "standard input" if args.file == "-" else args.file
     try:
         if args.file == "-":
-            raw = sys.stdin.buffer.read()
+            stream = getattr(sys.stdin, "buffer", None)
+            raw = stream.read() if stream is not None else sys.stdin.read().encode("utf-8", "surrogateescape")
         else:
             with open(args.file, "rb") as f:
                 raw = f.read()
