@@ -76,5 +76,16 @@ def sparql(text: str, backend=None, *, allow_service: bool = False, timeout: flo
         timeout = check_seconds(timeout)
     chosen = get_backend(backend)
     if max_rows is not None and getattr(chosen, "name", "") in BACKENDS:
-        return run_with_timeout(lambda: chosen.run(text, None, PREFIXES, max_rows=max_rows), timeout)
-    return run_with_timeout(lambda: chosen.run(text, None, PREFIXES), timeout)
+        def call():
+            return chosen.run(text, None, PREFIXES, max_rows=max_rows)
+    else:
+        def call():
+            return chosen.run(text, None, PREFIXES)
+    try:
+        return run_with_timeout(call, timeout)
+    except (OSError, RuntimeError, ValueError) as e:
+        if allow_service and uses_service(text):  # the local engine's SERVICE call failed
+            from .errors import RemoteError
+
+            raise RemoteError(f"SERVICE call failed: {' '.join(str(e).split()) or type(e).__name__}") from None
+        raise
