@@ -15,7 +15,8 @@ import pytest
 from etom_kg.cli import main
 from etom_kg.errors import RemoteError
 from etom_kg.push import plan_chunks, store_triples
-from etom_kg.remote import Credentials, RemoteBackend, derive_endpoints, push
+from etom_kg.push import push
+from etom_kg.remote import Credentials, RemoteBackend, derive_endpoints
 
 pytest_plugins = ("servers",)
 

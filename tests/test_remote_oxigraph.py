@@ -15,7 +15,8 @@ from etom_kg.api import run_stored
 from etom_kg.cli import main
 from etom_kg.push import PushReport, store_triples
 from etom_kg.queries import catalog
-from etom_kg.remote import DEFAULT_GRAPH, RemoteBackend, push
+from etom_kg.push import push
+from etom_kg.remote import DEFAULT_GRAPH, RemoteBackend
 
 pytest_plugins = ("servers",)
 

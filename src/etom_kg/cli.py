@@ -32,6 +32,10 @@ def _params(pairs: list[str]) -> dict:
             raise QueryError(f"--param expects NAME=VALUE, got {pair!r}")
         if key in out:
             raise QueryError(f"--param {key} given twice")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise QueryError(f"--param {key}: the value is not valid UTF-8 text (check the terminal's encoding)") from None
         out[key] = value
     return out
 
@@ -44,7 +48,7 @@ def _write(text: str, output: str | None) -> None:
 
     from .files import write_output
 
-    write_output(Path(output), text.encode("utf-8"))
+    write_output(output, text.encode("utf-8"))
 
 
 # --------------------------------------------------------------------------- commands
@@ -186,7 +190,7 @@ def cmd_export(args) -> int:
     elif args.output in (None, "-"):
         sys.stdout.buffer.write(data)
     else:
-        write_output(Path(args.output), data)
+        write_output(args.output, data)
     return EXIT_OK
 
 

@@ -215,7 +215,10 @@ def run_with_timeout(function, timeout: float | None, what: str = "the query"):
         try:
             outcome["value"] = function()
         except BaseException as e:  # handed to the caller's thread
-            outcome["error"] = e
+            # Without its traceback: the frames hold the engine's result iterator, which
+            # must be dropped on this thread (pyoxigraph's objects are not sendable).
+            outcome["error"] = e.with_traceback(None)
+            e.__context__ = e.__cause__ = None
         finally:
             done.set()
 

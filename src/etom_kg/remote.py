@@ -23,7 +23,8 @@ quote the server). Rules kept here:
   or a log record.
 * Only idempotent requests are retried, with exponential backoff (see :meth:`_Http.send`).
 
-:func:`push` (module :mod:`etom_kg.push`) replaces a named graph atomically.
+:func:`etom_kg.push.push` replaces a named graph atomically; it imports this module,
+never the other way round.
 """
 
 from __future__ import annotations
@@ -662,11 +663,3 @@ def check_iri(iri: str, option: str) -> str:
     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]+", iri or ""):
         raise InputError(f"{option}: expected an absolute IRI, got {iri!r}")
     return iri
-
-
-def push(remote: RemoteBackend, triples=None, **options):
-    """Replace a named graph on the server atomically; see :func:`etom_kg.push.push`."""
-    from .push import push as push_graph
-
-    return push_graph(remote, triples, **options)
-

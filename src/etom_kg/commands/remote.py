@@ -52,7 +52,8 @@ def _positive_int(text: str) -> int:
 
 
 def cmd_push(args) -> int:
-    from ..remote import RemoteBackend, credentials_from_args, push
+    from ..push import push
+    from ..remote import RemoteBackend, credentials_from_args
 
     remote = RemoteBackend(
         args.endpoint,
