@@ -413,7 +413,7 @@ class SiteHandler(SimpleHTTPRequestHandler):
             return self._reply(Answer.error(400, "pass exactly one SPARQL query as the 'query' parameter (or open /sparql.html)"))
         answer = self.server.runner.run(queries[0], self.headers.get("Accept"))
         if len(answer.body) > MAX_RESPONSE_BYTES:
-            answer = Answer.error(413, f"the answer is larger than {MAX_RESPONSE_BYTES >> 20} MiB, this endpoint's "
+            answer = Answer.error(413, f"the answer is larger than {MAX_RESPONSE_BYTES} bytes, this endpoint's "
                                        "limit: select fewer or shorter values, or add a LIMIT")
         self._reply(answer)
 
