@@ -340,10 +340,11 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK
-    except MemoryError:
+    except MemoryError as e:
         if args.debug:
             raise
-        return _fail("out of memory: the input or the answer is too large for this machine", EXIT_USAGE)
+        detail = f" ({e})" if str(e) else ""
+        return _fail(f"out of memory: the input or the answer is too large{detail}", EXIT_USAGE)
     except RecursionError:
         if args.debug:
             raise

@@ -70,7 +70,7 @@ class _CountingReader:
 
 def parse_files(store: ox.Store, files, progress: Progress) -> int:
     """Parse every file into ``store``'s default graph (named graphs kept for TriG/N-Quads)."""
-    from .graph import input_format
+    from .graph import _too_large, input_format
 
     for path in map(Path, files):
         fmt = input_format(path)
@@ -89,6 +89,8 @@ def parse_files(store: ox.Store, files, progress: Progress) -> int:
             raise InputError(f"{path}: malformed {fmt.name}: {str(e).split(' (', 1)[0]}") from None
         except (OSError, UnicodeDecodeError) as e:
             raise InputError(f"{path}: cannot read: {e}") from None
+        except MemoryError as e:
+            raise InputError(f"{path}: {_too_large(e)}") from None
         progress.update(f"parsing {path.name}", size, size, force=True)
     return len(store)
 
