@@ -9,7 +9,7 @@ Rules kept here, for every command that writes (``-o``, ``load --store``, ``site
 * **Modes.** A new file gets ``0666 & ~umask`` (as ``open()`` would give it); a replaced
   file keeps its mode. Directories get ``0777 & ~umask``.
 * **Symlinks.** ``-o LINK`` follows the link: the file it points to is replaced, the link
-  stays. A dangling link is refused.
+  stays. A link into a folder that does not exist is refused.
 * **Leftovers.** Temporary names carry the writer's process id
   (``.NAME.<pid>.<random>.tmp``, ``.NAME.loading-<pid>``, ``.NAME.old-<pid>``). A writer that
   is killed leaves them behind; the next write to the same target removes those whose

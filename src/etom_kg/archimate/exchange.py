@@ -348,7 +348,11 @@ def _parse_with_lines(path: Path) -> _Node:
     def qualify(name: str) -> str:
         return "{" + name if "}" in name else name
 
+    from ..limits import MAX_NESTING
+
     def start(name, attrs):
+        if len(stack) >= MAX_NESTING:  # later steps recurse over the tree
+            raise InputError(f"{path}:{parser.CurrentLineNumber}: refused: elements nested more than {MAX_NESTING} deep")
         node = _Node(qualify(name), {qualify(k): v for k, v in attrs.items()}, parser.CurrentLineNumber)
         (stack[-1].children if stack else root).append(node)
         stack.append(node)
