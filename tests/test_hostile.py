@@ -353,7 +353,11 @@ def test_ctrl_c_stops_a_running_aggregate(tmp_path):
     env = {**os.environ, "ETOM_KG_CACHE_DIR": str(tmp_path / "cache")}
     with subprocess.Popen([sys.executable, "-m", "etom_kg", "sparql", str(query)], stdout=subprocess.DEVNULL,
                           stderr=subprocess.PIPE, env=env) as proc:
-        time.sleep(4)  # well inside the evaluation (it takes minutes)
+        cache = tmp_path / "cache"
+        deadline = time.monotonic() + 120
+        while not list(cache.glob("etom-reasoned-*.nt")) and time.monotonic() < deadline:
+            time.sleep(0.1)  # the graph is ready (cached) just before the query starts
+        time.sleep(2)  # well inside the evaluation, which takes minutes
         proc.send_signal(signal.SIGINT)
         try:
             code = proc.wait(timeout=10)
