@@ -102,7 +102,7 @@ def test_sparql_is_read_only_and_offline(capsys, tmp_path):
     q = tmp_path / "u.rq"
     q.write_text("INSERT DATA { <urn:a> <urn:b> <urn:c> }")
     code, _, err = run(capsys, "sparql", str(q))
-    assert code == 2 and "SPARQL syntax error" in err
+    assert code == 2 and "only read-only queries" in err and "INSERT" in err
     q.write_text("SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }")
     code, _, err = run(capsys, "sparql", str(q))
     assert code == 2 and "SERVICE" in err and "--allow-service" in err

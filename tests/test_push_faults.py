@@ -14,8 +14,8 @@ import pytest
 
 from etom_kg.cli import main
 from etom_kg.errors import RemoteError
-from etom_kg.push import _split, plan_chunks, store_triples
-from etom_kg.remote import Credentials, RemoteBackend, derive_endpoints, push
+from etom_kg.push import _split, plan_chunks, push, store_triples
+from etom_kg.remote import Credentials, RemoteBackend, derive_endpoints
 
 pytest_plugins = ("servers",)
 

@@ -7,6 +7,7 @@ from etom_kg.queries import catalog, inject_values, parse_query, uses_service
 from etom_kg.results import Term
 
 GOOD = """#+ id: demo-query
+#+ form: SELECT
 #+ title: Demo
 #+ question:
 #+   en: What?

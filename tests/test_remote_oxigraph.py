@@ -15,7 +15,8 @@ from etom_kg.api import run_stored
 from etom_kg.cli import main
 from etom_kg.push import PushReport, store_triples
 from etom_kg.queries import catalog
-from etom_kg.remote import DEFAULT_GRAPH, RemoteBackend, push
+from etom_kg.push import push
+from etom_kg.remote import DEFAULT_GRAPH, RemoteBackend
 
 pytest_plugins = ("servers",)
 
@@ -141,7 +142,7 @@ def test_updates_are_refused_on_the_query_path(oxigraph_server, oxigraph_pushed,
     update = tmp_path / "drop.rq"
     update.write_text(f"DROP GRAPH <{GRAPH}>\n")
     assert main(["sparql", str(update), "--endpoint", oxigraph_server.query_url]) == 2
-    assert "only SELECT, ASK, CONSTRUCT, DESCRIBE" in capsys.readouterr().err
+    assert "only read-only queries (SELECT, ASK, CONSTRUCT, DESCRIBE)" in capsys.readouterr().err
     assert RemoteBackend(oxigraph_server.query_url).count(GRAPH) == oxigraph_pushed.triples
 
 

@@ -17,7 +17,8 @@ from etom_kg.api import run_stored
 from etom_kg.cli import main
 from etom_kg.push import PushReport, store_triples
 from etom_kg.queries import catalog
-from etom_kg.remote import XSD_BOOLEAN, Credentials, RemoteBackend, push
+from etom_kg.push import push
+from etom_kg.remote import XSD_BOOLEAN, Credentials, RemoteBackend
 
 pytest_plugins = ("servers",)
 

@@ -171,12 +171,12 @@ def test_ask_that_cannot_be_mapped_exits_2_and_lists_what_it_can_answer(capsys):
 
 def test_every_ask_pattern_names_parameters_of_its_query():
     with pytest.raises(QueryError, match="not a parameter"):
-        parse_query("#+ id: x\n#+ title: t\n#+ question:\n#+   en: a\n#+   es: b\n#+ ask:\n#+   en: who is {nobody}\n"
+        parse_query("#+ id: x\n#+ form: SELECT\n#+ title: t\n#+ question:\n#+   en: a\n#+   es: b\n#+ ask:\n#+   en: who is {nobody}\n"
                     "#+ kind: competency\nSELECT ?a WHERE { ?a ?b ?c }", "x.rq")
 
 
 def test_a_parameter_inside_a_sub_select_is_refused():
-    text = ("#+ id: x\n#+ title: t\n#+ question:\n#+   en: a\n#+   es: b\n#+ kind: competency\n"
+    text = ("#+ id: x\n#+ form: SELECT\n#+ title: t\n#+ question:\n#+   en: a\n#+   es: b\n#+ kind: competency\n"
             "#+ params:\n#+   p: {type: string}\n"
             "SELECT ?a WHERE { { SELECT ?a WHERE { ?a ?b ?p } } }")
     with pytest.raises(QueryError, match="sub-SELECT"):

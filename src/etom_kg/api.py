@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 from .errors import QueryError
 from .namespaces import PREFIXES
-from .queries import Param, StoredQuery, catalog, uses_service
+from .queries import Param, StoredQuery, catalog, read_only_form, uses_service
 from .results import Result, Term
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -102,11 +102,37 @@ def query(name: str, backend=None, /, **params) -> Result:
     return run_stored(q, get_backend(backend), params)
 
 
-def sparql(text: str, backend=None, *, allow_service: bool = False) -> Result:
-    """Run an ad-hoc read-only query over the reasoned graph (etom:, proc:, … prefixes predeclared)."""
+def sparql(text: str, backend=None, *, allow_service: bool = False, timeout: float | None = None,
+           max_rows: int | None = None) -> Result:
+    """Run an ad-hoc read-only query over the reasoned graph (etom:, proc:, … prefixes predeclared).
+
+    The query is refused (QueryError) when it is larger or nested deeper than
+    :mod:`etom_kg.limits` allows, when it is an update, or when it uses SERVICE without
+    ``allow_service``. ``timeout`` (seconds) and ``max_rows`` bound a local evaluation.
+    """
+    from .limits import check_query, check_seconds, run_with_timeout
+
+    check_query(text)
+    read_only_form(text)
     if not allow_service and uses_service(text):
         raise QueryError("the query uses SERVICE, which would reach the network; pass allow_service=True (CLI: --allow-service) to permit it")
-    return get_backend(backend).run(text, None, PREFIXES)
+    if timeout is not None:
+        timeout = check_seconds(timeout)
+    chosen = get_backend(backend)
+    if max_rows is not None and getattr(chosen, "name", "") in BACKENDS:
+        def call():
+            return chosen.run(text, None, PREFIXES, max_rows=max_rows)
+    else:
+        def call():
+            return chosen.run(text, None, PREFIXES)
+    try:
+        return run_with_timeout(call, timeout)
+    except (OSError, RuntimeError, ValueError) as e:
+        if allow_service and uses_service(text):  # the local engine's SERVICE call failed
+            from .errors import RemoteError
+
+            raise RemoteError(f"SERVICE call failed: {' '.join(str(e).split()) or type(e).__name__}") from None
+        raise
 
 
 def explain_resolutions(resolutions: list) -> str:

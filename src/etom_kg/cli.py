@@ -1,7 +1,8 @@
 """The ``etom-kg`` command: thin argument handling over the library.
 
 Exit codes: 0 success; 1 validation found violations; 2 usage, input or query error;
-3 inconsistent graph; 4 remote endpoint error; 130 interrupted.
+3 inconsistent graph; 4 remote endpoint error; 70 internal error (a bug: please report it);
+130 interrupted.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import sys
 from . import __version__
 from .errors import EtomKgError, QueryError
 
-EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 70, 130
 
 
 class _Parser(argparse.ArgumentParser):
@@ -26,9 +27,16 @@ def _params(pairs: list[str]) -> dict:
         if "=" not in pair:
             raise QueryError(f"--param expects NAME=VALUE, got {pair!r}")
         key, value = pair.split("=", 1)
+        key = key.strip()
+        if not key:
+            raise QueryError(f"--param expects NAME=VALUE, got {pair!r}")
         if key in out:
             raise QueryError(f"--param {key} given twice")
-        out[key.strip()] = value
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise QueryError(f"--param {key}: the value is not valid UTF-8 text (check the terminal's encoding)") from None
+        out[key] = value
     return out
 
 
@@ -38,9 +46,9 @@ def _write(text: str, output: str | None) -> None:
         return
     from pathlib import Path
 
-    from .store import write_atomically
+    from .files import write_output
 
-    write_atomically(Path(output), text.encode("utf-8"))
+    write_output(output, text.encode("utf-8"))
 
 
 # --------------------------------------------------------------------------- commands
@@ -93,11 +101,14 @@ def cmd_query(args) -> int:
     from .queries import catalog
     from .results import render
 
+    from .limits import run_with_timeout
+
     q = catalog("cq").get(args.name)
     params = _params(args.param)
     backend = _backend(args)
     resolutions: list = []
-    result = run_stored(q, backend, params, resolutions=resolutions)
+    timeout = _local_limits(args, backend).get("timeout")
+    result = run_with_timeout(lambda: run_stored(q, backend, params, resolutions=resolutions), timeout, f"query {q.id!r}")
     _write(render(result, args.format, PREFIXES), args.output)
     _report_words(resolutions, result, backend, args)
     return EXIT_OK
@@ -134,22 +145,40 @@ def cmd_sparql(args) -> int:
     from .namespaces import PREFIXES
     from .results import render
 
-    if args.file == "-":
-        text = sys.stdin.read()
-    else:
-        try:
-            with open(args.file, encoding="utf-8") as f:
-                text = f.read()
-        except OSError as e:
-            from .errors import InputError
+    from .errors import InputError
 
-            raise InputError(f"{args.file}: cannot read: {e.strerror}") from None
-    result = sparql(text, _backend(args), allow_service=args.allow_service)
+    where = "standard input" if args.file == "-" else args.file
+    try:
+        if args.file == "-":
+            stream = getattr(sys.stdin, "buffer", None)
+            raw = stream.read() if stream is not None else sys.stdin.read().encode("utf-8", "surrogateescape")
+        else:
+            with open(args.file, "rb") as f:
+                raw = f.read()
+        text = raw.decode("utf-8")
+    except OSError as e:
+        raise InputError(f"{where}: cannot read: {e.strerror}") from None
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        raise InputError(f"{where}:{line}: not UTF-8 text (byte 0x{raw[e.start]:02x}); save the query as UTF-8") from None
+    backend = _backend(args)
+    result = sparql(text, backend, allow_service=args.allow_service, **_local_limits(args, backend))
     if result.variables == ["subject", "predicate", "object"] and result.boolean is None and args.format == "table" and _is_graph(text):
         _write("".join(f"{s.n3()} {p.n3()} {o.n3()} .\n" for s, p, o in result.rows), args.output)
     else:
         _write(render(result, args.format, PREFIXES), args.output)
     return EXIT_OK
+
+
+def _local_limits(args, backend) -> dict:
+    """--timeout and --max-rows for the embedded and local stores (a remote server has its own)."""
+    from .limits import DEFAULT_LOCAL_TIMEOUT, DEFAULT_MAX_ROWS
+
+    if getattr(args, "endpoint", None):
+        return {}
+    max_rows = getattr(args, "max_rows", None)
+    return {"timeout": getattr(args, "timeout", None) or DEFAULT_LOCAL_TIMEOUT,
+            "max_rows": DEFAULT_MAX_ROWS if max_rows is None else (max_rows or None)}
 
 
 def _is_graph(text: str) -> bool:
@@ -164,11 +193,13 @@ def _is_graph(text: str) -> bool:
 def cmd_export(args) -> int:
     from pathlib import Path
 
-    from .store import write_atomically
+    from .files import write_output
     from .errors import InputError
     from .exporters import export, get_exporter
 
     exporter = get_exporter(args.format)
+    if args.output is not None and not args.output.strip():
+        raise InputError("empty output path (-o): name a file or directory, or - for standard output")
     if exporter.directory and args.output in (None, "-"):
         raise InputError(f"format {args.format!r} writes several files: give a directory with -o DIR")
     data = export(args.format, reasoned=args.reasoned, links=args.with_links or (),
@@ -177,12 +208,17 @@ def cmd_export(args) -> int:
         folder = Path(args.output)
         if folder.exists() and not folder.is_dir():
             raise InputError(f"{folder}: not a directory (format {args.format!r} writes several files)")
+        if folder.is_dir():
+            from .files import output_path
+
+            for name in data:
+                output_path(folder / name)
         for name, content in data.items():
-            write_atomically(folder / name, content)
+            write_output(folder / name, content)
     elif args.output in (None, "-"):
         sys.stdout.buffer.write(data)
     else:
-        write_atomically(Path(args.output), data)
+        write_output(args.output, data)
     return EXIT_OK
 
 
@@ -240,7 +276,11 @@ def add_remote_options(parser) -> None:
     g.add_argument("--auth", choices=("basic", "digest"), help="HTTP authentication scheme")
     g.add_argument("--user", metavar="NAME", help="user name for --auth")
     g.add_argument("--password-env", metavar="VAR", help="environment variable holding the password")
-    g.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS", help="HTTP timeout (default 60)")
+    from .limits import seconds
+
+    g.add_argument("--timeout", type=seconds, default=None, metavar="SECONDS",
+                   help="time limit: the HTTP timeout with --endpoint (default 60), the evaluation time "
+                        "limit for the embedded graph or --store (default 300)")
 
 
 def add_store_option(parser) -> None:
@@ -289,6 +329,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--format", "-f", choices=FORMATS, default="table")
     s.add_argument("--output", "-o", metavar="FILE")
     s.add_argument("--allow-service", action="store_true", help="permit SERVICE clauses (network access)")
+    s.add_argument("--max-rows", type=int, default=None, metavar="N",
+                   help="refuse answers longer than N rows or triples (default 1000000; 0: no limit)")
     s.add_argument("--backend", choices=("oxigraph", "rdflib"), default="oxigraph", help=argparse.SUPPRESS)
     add_store_option(s)
     add_remote_options(s)
@@ -331,13 +373,37 @@ def main(argv: list[str] | None = None) -> int:
     except EtomKgError as e:
         if args.debug:
             raise
-        sys.stderr.write(f"etom-kg: error: {e}\n")
-        return e.exit_code
+        return _fail(str(e), e.exit_code)
     except KeyboardInterrupt:
         sys.stderr.write("etom-kg: interrupted\n")
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK
+    except MemoryError as e:
+        if args.debug:
+            raise
+        detail = f" ({e})" if str(e) else ""
+        return _fail(f"out of memory: the input or the answer is too large{detail}", EXIT_USAGE)
+    except RecursionError:
+        if args.debug:
+            raise
+        return _fail("the input is nested too deeply to process", EXIT_USAGE)
+    except OSError as e:
+        if args.debug:
+            raise
+        where = f"{e.filename}: " if getattr(e, "filename", None) else ""
+        return _fail(f"{where}{e.strerror or e}", EXIT_USAGE)
+    except Exception as e:  # a bug: one line, never a traceback that looks like "errors found"
+        if args.debug:
+            raise
+        return _fail(f"internal error ({type(e).__name__}: {e}); please report it, with --debug for the traceback",
+                     EXIT_INTERNAL)
+
+
+def _fail(message: str, code: int) -> int:
+    line = " ".join(message.split()) if "\n" not in message.strip() else message
+    sys.stderr.write(f"etom-kg: error: {line}\n")
+    return code
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -52,17 +52,28 @@ def read_into_store(store: ox.Store, path: str | Path, *, graph=None) -> None:
     fmt = input_format(path)
     if not path.is_file():
         raise InputError(f"{path}: no such file")
+    from .limits import check_rdf_file
+
+    check_rdf_file(path, fmt)
     try:
         quads = list(ox.parse(path=str(path), format=fmt, base_iri=path.resolve().as_uri()))
     except SyntaxError as e:
         raise InputError(f"{path}: malformed {fmt.name}: {_position(e)}") from None
     except (OSError, UnicodeDecodeError) as e:
         raise InputError(f"{path}: cannot read: {e}") from None
+    except MemoryError as e:
+        raise InputError(f"{path}: {_too_large(e)}") from None
     target = ox.DefaultGraph() if graph is None else graph
     if fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS) and graph is None:
         store.extend(quads)
     else:
         store.extend(ox.Quad(q.subject, q.predicate, q.object, target) for q in quads)
+
+
+def _too_large(e: MemoryError) -> str:
+    if "buffer maximal size" in str(e):  # pyoxigraph's parsers hold one token in a 16 MiB buffer
+        return "a single literal or IRI is longer than 16 MiB, the parser's limit"
+    return "too large to parse in this machine's memory"
 
 
 def _position(e: SyntaxError) -> str:

@@ -69,6 +69,7 @@ class LinkResult:
     applications: dict = field(default_factory=dict)  # IRI -> label
     links: set = field(default_factory=set)  # (application IRI, relation, process IRI)
     notes: list = field(default_factory=list)  # file-level remarks (ignored columns, relationships)
+    collisions: list = field(default_factory=list)  # (first name, other name, IRI) that share an IRI
 
     def problems(self) -> list:
         return [r for r in self.rows if r.status in PROBLEMS]
@@ -201,9 +202,45 @@ class ProcessIndex:
 # --------------------------------------------------------------------------- inputs
 
 
+# Characters a name may hold and still be named by its readable slug alone: letters and
+# digits of any script, spaces and the usual separators. Any other (C++ vs C, C# vs C,
+# "=cmd") adds a short hash of the exact name, so different names never share an IRI.
+_PLAIN_NAME = re.compile(r"[\w\s.,'&()/-]*")
+_IRI_FORBIDDEN = re.compile(r"[\x00-\x20<>\"{}|\\^`\x7f-\x9f\ufff0-\uffff]")
+
+
+def _slug(name: str) -> str:
+    """Lower case, accents dropped, words of any script joined by '-'."""
+    text = unicodedata.normalize("NFKD", name)
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower().replace("&", " and ")
+    words = [w for w in re.split(r"[\W_]+", unicodedata.normalize("NFC", text)) if w]
+    return "-".join("and" if w == "y" else w for w in words)
+
+
 def application_iri(name: str, base: str = DEFAULT_BASE) -> str:
-    slug = normalize(name).replace(" ", "-") or "application"
+    """A stable IRI for an application name: the readable slug (``CRM Suite`` ->
+    ``crm-suite``, ``计费系统`` -> ``计费系统``), plus ``-`` and 8 hex digits of the name's
+    SHA-256 when the slug drops characters that tell names apart (``C++ Billing``) or
+    is empty. Names that still meet (``CRM Suite`` / ``crm suite``) are reported by
+    :func:`link` as collisions."""
+    import hashlib
+
+    exact = " ".join(unicodedata.normalize("NFC", name).split())
+    slug = _slug(exact)
+    if not slug or not _PLAIN_NAME.fullmatch(exact) or _IRI_FORBIDDEN.search(slug):
+        digest = hashlib.sha256(exact.encode("utf-8")).hexdigest()[:8]
+        slug = "".join(c for c in slug if not _IRI_FORBIDDEN.match(c))
+        slug = f"{slug}-{digest}" if slug else f"application-{digest}"
     return base + slug
+
+
+def check_base(base: str) -> str:
+    """--base: an absolute IRI with only characters IRIs allow (RFC 3987)."""
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*:[^\x00-\x20<>\"{}|\\^`\x7f-\x9f]*", base or ""):
+        bad = sorted({repr(c) for c in re.findall(r"[\x00-\x20<>\"{}|\\^`\x7f-\x9f]", base or "")})
+        detail = f" (not allowed in an IRI: {', '.join(bad)})" if bad else " (expected scheme:..., e.g. urn:example:app:)"
+        raise InputError(f"--base {base!r} is not an absolute IRI{detail}")
+    return base
 
 
 def read_inventory(path: Path) -> tuple[list, list]:
@@ -214,7 +251,7 @@ def read_inventory(path: Path) -> tuple[list, list]:
     first = text.split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=first.count)
     rows, notes, header = [], [], None
-    for start, record in numbered_records(text, delimiter):
+    for start, record in numbered_records(text, delimiter, str(path)):
         if not any(cell.strip() for cell in record) or record[0].lstrip().startswith("#"):
             continue
         if header is None:
@@ -328,8 +365,7 @@ def link(paths, *, base: str = DEFAULT_BASE, ontology=None) -> LinkResult:
     """Read every input, match its processes, and build the user graph's content."""
     from .graph import load_ontology
 
-    if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", base):
-        raise InputError(f"--base {base!r} is not an absolute IRI")
+    check_base(base)
     index = ProcessIndex(ontology if ontology is not None else load_ontology())
     result = LinkResult()
     seen: dict = {}
@@ -352,7 +388,11 @@ def link(paths, *, base: str = DEFAULT_BASE, ontology=None) -> LinkResult:
         for row in rows:
             if row.status in ("matched", "unlinked") and row.application:
                 iri = iris.get(row.application) or application_iri(row.application, base)
-                result.applications.setdefault(iri, row.application)
+                known = result.applications.setdefault(iri, row.application)
+                if " ".join(known.split()) != " ".join(row.application.split()):
+                    clash = (known, row.application, iri)
+                    if clash not in result.collisions:
+                        result.collisions.append(clash)
                 if row.status == "matched":
                     key = (iri, row.relation, row.process)
                     if key in seen:
@@ -402,6 +442,7 @@ def report(result: LinkResult, fmt: str = "table") -> str:
         return json.dumps({
             "summary": {**counts, "applications": len(result.applications), "links": len(result.links)},
             "notes": result.notes,
+            "collisions": [{"names": [a, b], "iri": iri} for a, b, iri in result.collisions],
             "rows": [{k: v for k, v in asdict(r).items() if k != "keys"} | {"candidates": list(r.candidates)}
                      for r in result.rows],
         }, indent=2, ensure_ascii=False) + "\n"
@@ -418,14 +459,22 @@ def report(result: LinkResult, fmt: str = "table") -> str:
     lines.insert(1, "  ".join("-" * w for w in widths) + "  " + "-" * 6)
     summary = ", ".join(f"{n} {s}" for s, n in counts.items())
     lines += ["", f"{len(result.rows)} rows: {summary}; {len(result.applications)} applications, "
-                  f"{len(result.links)} links", *result.notes]
+                  f"{len(result.links)} links", *result.notes, *collision_messages(result)]
     return "\n".join(line.rstrip() for line in lines) + "\n"
 
 
+def collision_messages(result: LinkResult) -> list:
+    return [f"names {a!r} and {b!r} give the same IRI <{iri}>: treated as one application"
+            for a, b, iri in result.collisions]
+
+
 def strict_failure(result: LinkResult) -> str | None:
-    """The error message --strict raises, or None when every row matched or is unlinked."""
+    """The error message --strict raises, or None when every row matched or is unlinked
+    and no two application names share an IRI."""
     problems = result.problems()
     if not problems:
+        if result.collisions:
+            return "; ".join(collision_messages(result)) + " (--strict)"
         return None
     shown = "; ".join(f"{r.source}:{r.line}: {r.status}: {r.message}" for r in problems[:5])
     more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""

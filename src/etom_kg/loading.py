@@ -70,12 +70,15 @@ class _CountingReader:
 
 def parse_files(store: ox.Store, files, progress: Progress) -> int:
     """Parse every file into ``store``'s default graph (named graphs kept for TriG/N-Quads)."""
-    from .graph import input_format
+    from .graph import _too_large, input_format
 
     for path in map(Path, files):
         fmt = input_format(path)
         if not path.is_file():
             raise InputError(f"{path}: no such file")
+        from .limits import check_rdf_file
+
+        check_rdf_file(path, fmt)
         size = path.stat().st_size
         try:
             with open(path, "rb") as f:
@@ -86,6 +89,8 @@ def parse_files(store: ox.Store, files, progress: Progress) -> int:
             raise InputError(f"{path}: malformed {fmt.name}: {str(e).split(' (', 1)[0]}") from None
         except (OSError, UnicodeDecodeError) as e:
             raise InputError(f"{path}: cannot read: {e}") from None
+        except MemoryError as e:
+            raise InputError(f"{path}: {_too_large(e)}") from None
         progress.update(f"parsing {path.name}", size, size, force=True)
     return len(store)
 
@@ -120,6 +125,9 @@ def build_store(files, target: str | Path, *, reasoner: str = "rules", progress:
     progress.update("reasoning", 1, 1, force=True)
     reasoned = len(memory)
 
+    from .files import remove_leftovers
+
+    remove_leftovers(target)  # what a killed load left behind: staging folders, N-Quads dumps
     staging = target.with_name(f".{target.name}.loading-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     try:
@@ -155,14 +163,10 @@ def build_store(files, target: str | Path, *, reasoner: str = "rules", progress:
 
 
 def _replace_dir(new: Path, target: Path) -> None:
-    """Swap ``new`` into place; the old store is removed only after the swap."""
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
-        os.replace(target, old)
-        os.replace(new, target)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(new, target)
+    """Swap ``new`` into place with no moment where ``target`` is missing (see etom_kg.files)."""
+    from .files import swap_directory
+
+    swap_directory(new, target)
 
 
 def _owlrl_store(memory: ox.Store) -> ox.Store:
@@ -183,4 +187,12 @@ def store_metadata(path: str | Path) -> dict:
     meta = Path(path) / META_FILE
     if not meta.is_file():
         raise InputError(f"{path}: not an etom-kg store (no {META_FILE})")
-    return json.loads(meta.read_text(encoding="utf-8"))
+    try:
+        data = json.loads(meta.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        raise InputError(f"{meta}: damaged store metadata ({e}); rebuild the store with 'etom-kg load'") from None
+    needed = ("etom_kg_version", "sources", "asserted_triples", "reasoner")
+    if not isinstance(data, dict) or any(k not in data for k in needed) or not isinstance(data["sources"], list):
+        raise InputError(f"{meta}: damaged store metadata (expected the keys {', '.join(needed)}); "
+                         "rebuild the store with 'etom-kg load'")
+    return data

@@ -3,6 +3,7 @@
 A header is still valid SPARQL (every line is a comment)::
 
     #+ id: processes-for-topic
+    #+ form: SELECT
     #+ title: Processes that handle a topic
     #+ question:
     #+   en: Which processes handle complaints?
@@ -34,8 +35,8 @@ from .errors import QueryError
 KINDS = ("competency", "report", "check")
 PARAM_TYPES = ("string", "integer", "boolean", "iri")
 SEVERITIES = ("error", "warning", "info")
-TOP_KEYS = ("id", "title", "question", "kind", "params", "columns", "severity", "description", "ask")
-REQUIRED_KEYS = ("id", "title", "question", "kind")
+TOP_KEYS = ("id", "form", "title", "question", "kind", "params", "columns", "severity", "description", "ask")
+REQUIRED_KEYS = ("id", "form", "title", "question", "kind")
 PARAM_KEYS = ("type", "required", "default", "description", "match", "many")
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 PARAM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -253,6 +254,12 @@ def parse_query(text: str, path: str) -> StoredQuery:
     form_match = re.search(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", body, re.IGNORECASE)
     if not form_match:
         raise QueryError(f"{path}: no SELECT, ASK, CONSTRUCT or DESCRIBE query form")
+    # The header states the form on its second line, where clients that guess the form from the
+    # text (SPARQLWrapper keeps every second comment line) meet it before any other word.
+    if h["form"] != form_match.group(1).upper():
+        raise QueryError(f"{path}: header form {h['form']!r} differs from the query's form {form_match.group(1).upper()}")
+    if text.splitlines()[1:2] != [f"#+ form: {h['form']}"]:
+        raise QueryError(f"{path}: the second line must be '#+ form: {h['form']}'")
     if params and not re.search(r"\bWHERE\s*\{", body, re.IGNORECASE):
         raise QueryError(f"{path}: a query with parameters needs an explicit WHERE {{ ... }}")
     if re.search(r"\bSERVICE\b", body, re.IGNORECASE):
@@ -401,6 +408,35 @@ def _check_param_scope(text: str, name: str, path: str) -> None:
                 f"{path}: parameter ?{name} is used inside a sub-SELECT, where a client's binding "
                 "(rdflib initBindings, a VALUES block after the query) does not reach; use it at the top level of WHERE"
             )
+
+
+READ_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+UPDATE_FORMS = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD")
+_FORM = re.compile(r"\b(" + "|".join((*READ_FORMS, *UPDATE_FORMS, "WITH")) + r")\b", re.IGNORECASE)
+# An update keyword as a keyword: not a variable (?add), a prefixed name (ex:move) or part of one.
+_UPDATE_WORD = re.compile(r"(?<![?$\w:.-])(" + "|".join(UPDATE_FORMS) + r")(?![\w:.-])", re.IGNORECASE)
+
+
+def query_form(text: str) -> str:
+    """SELECT, ASK, CONSTRUCT, DESCRIBE or the first update keyword ('' if none)."""
+    prologue_free = re.sub(r"\bPREFIX\s+[\w.-]*:", " ", _strip_comments(text), flags=re.IGNORECASE)  # PREFIX ask: ...
+    m = _FORM.search(prologue_free)
+    return m.group(1).upper() if m else ""
+
+
+def read_only_form(text: str) -> str:
+    """The query form of a read-only query; QueryError if the text is, or contains, an update.
+
+    Every keyword is checked, not only the first: ``SELECT * {} ; DROP ALL`` is refused
+    before it reaches a server that might run it."""
+    form = query_form(text)
+    if form not in READ_FORMS:
+        raise QueryError(f"only read-only queries ({', '.join(READ_FORMS)}) are accepted, not {form or 'this text'}")
+    prologue_free = re.sub(r"\bPREFIX\s+[\w.-]*:", " ", _strip_comments(text), flags=re.IGNORECASE)
+    m = _UPDATE_WORD.search(prologue_free)
+    if m:
+        raise QueryError(f"only read-only queries are accepted: the text contains the update keyword {m.group(1).upper()}")
+    return form
 
 
 def uses_service(text: str) -> bool:

@@ -23,7 +23,8 @@ quote the server). Rules kept here:
   or a log record.
 * Only idempotent requests are retried, with exponential backoff (see :meth:`_Http.send`).
 
-:func:`push` (module :mod:`etom_kg.push`) replaces a named graph atomically.
+:func:`etom_kg.push.push` replaces a named graph atomically; it imports this module,
+never the other way round.
 """
 
 from __future__ import annotations
@@ -186,6 +187,7 @@ class _Http:
                 for url in urls:
                     manager.add_password(None, url, credentials.user, credentials.password)
                 handlers.append(_PreemptiveDigestAuthHandler(manager))
+        handlers.append(_SameOriginRedirects())
         self.opener = urllib.request.build_opener(*handlers)
 
     def send(self, request: urllib.request.Request, *, idempotent: bool, what: str) -> Answer:
@@ -207,6 +209,17 @@ class _Http:
                 content_type = e.headers.get("Content-Type", "") if e.headers else ""
                 message = http_error_message(what, request.full_url, e.code, e.reason, _read_quietly(e), content_type)
                 raise EndpointError(message, status=e.code) from None
+            except _CrossOriginRedirect as e:
+                raise EndpointError(
+                    f"{what}: {redact(request.full_url)} redirected to {redact(e.url)}, another host, port or "
+                    "scheme; refused (credentials and queries stay with the server you named: pass the new URL)"
+                ) from None
+            except ValueError as e:
+                # urllib's authentication handlers: the server asks for a scheme other than --auth
+                scheme = re.search(r"scheme:? '?(\w+)", str(e))
+                asked = f" it asks for {scheme.group(1)} authentication;" if scheme else ""
+                raise EndpointError(f"{what}: {redact(request.full_url)} refused the credentials:{asked} "
+                                    "check --auth (basic or digest)", status=401) from None
             except (urllib.error.URLError, OSError, http.client.HTTPException) as e:
                 reason = getattr(e, "reason", e)
                 if isinstance(reason, (TimeoutError, socket.timeout)):
@@ -224,6 +237,29 @@ class _Http:
 
     def _sleep(self, attempt: int) -> None:
         time.sleep(self.backoff * (2 ** (attempt - 1)))
+
+
+class _CrossOriginRedirect(Exception):
+    def __init__(self, url: str):
+        super().__init__(url)
+        self.url = url
+
+
+def _origin(url: str) -> tuple:
+    parts = urllib.parse.urlsplit(url)
+    default = {"http": 80, "https": 443}.get(parts.scheme)
+    return parts.scheme, (parts.hostname or "").lower(), parts.port or default
+
+
+class _SameOriginRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect only to the same scheme, host and port: another origin could be
+    an attacker's server (credentials, queries) or a service inside the network."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        target = urllib.parse.urljoin(req.full_url, newurl)
+        if _origin(target) != _origin(req.full_url):
+            raise _CrossOriginRedirect(target)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
 class _PreemptiveDigestAuthHandler(urllib.request.HTTPDigestAuthHandler):
@@ -311,16 +347,11 @@ def strip_comments(text: str) -> str:
     return _STRIP.sub(lambda m: "" if m.group(0).startswith("#") else m.group(0), text)
 
 
-_FORM = re.compile(r"\b(" + "|".join((*READ_FORMS, *UPDATE_FORMS, "WITH")) + r")\b", re.IGNORECASE)
-
-
 def query_form(text: str) -> str:
     """SELECT, ASK, CONSTRUCT, DESCRIBE or the first update keyword ('' if none)."""
-    from .queries import _strip_comments
+    from .queries import query_form as form
 
-    prologue_free = re.sub(r"\bPREFIX\s+[\w.-]*:", " ", _strip_comments(text), flags=re.IGNORECASE)  # PREFIX ask: ...
-    m = _FORM.search(prologue_free)
-    return m.group(1).upper() if m else ""
+    return form(text)
 
 
 def declare_prefixes(text: str, prefixes: dict) -> str:
@@ -361,15 +392,51 @@ def _term(binding: dict) -> Term:
     raise RemoteError(f"unexpected term type {kind!r} in the server's JSON results")
 
 
-def result_from_json(data: dict) -> Result:
+def result_from_json(data) -> Result:
+    """SPARQL 1.1 Query Results JSON, checked: anything else is a RemoteError saying what came."""
+    def bad(what: str) -> RemoteError:
+        return RemoteError(f"the server sent JSON that is not SPARQL results: {what}")
+
+    if not isinstance(data, dict):
+        return _raise(bad(f"a JSON {_json_kind(data)} instead of an object with head and results"))
     if "boolean" in data:
-        return Result([], [], boolean=bool(data["boolean"]))
-    try:
-        variables = list(data["head"]["vars"])
-        rows = [tuple(_term(b[v]) if v in b else None for v in variables) for b in data["results"]["bindings"]]
-    except (KeyError, TypeError) as e:
-        raise RemoteError(f"the server sent malformed SPARQL JSON results (missing {e})") from None
+        if not isinstance(data["boolean"], bool):
+            raise bad(f"'boolean' is a JSON {_json_kind(data['boolean'])}, not true or false")
+        return Result([], [], boolean=data["boolean"])
+    head, results = data.get("head"), data.get("results")
+    if not isinstance(head, dict) or not isinstance(head.get("vars"), list) \
+            or not all(isinstance(v, str) for v in head["vars"]):
+        raise bad("no 'head' object with a 'vars' list of names")
+    if not isinstance(results, dict) or not isinstance(results.get("bindings"), list):
+        raise bad("no 'results' object with a 'bindings' list")
+    variables = list(head["vars"])
+    rows = []
+    for i, b in enumerate(results["bindings"]):
+        if not isinstance(b, dict):
+            raise bad(f"binding {i} is a JSON {_json_kind(b)}, not an object")
+        row = []
+        for v in variables:
+            value = b.get(v)
+            if value is None:
+                row.append(None)
+                continue
+            if not isinstance(value, dict) or not isinstance(value.get("value"), str):
+                raise bad(f"binding {i}, variable {v!r}: expected an object with a text 'value', got {_json_kind(value)}")
+            for key in ("datatype", "xml:lang"):
+                if key in value and not isinstance(value[key], str):
+                    raise bad(f"binding {i}, variable {v!r}: {key!r} is not text")
+            row.append(_term(value))
+        rows.append(tuple(row))
     return Result(variables, rows)
+
+
+def _raise(error):
+    raise error
+
+
+def _json_kind(value) -> str:
+    return {dict: "object", list: "array", str: "string", bool: "boolean", int: "number", float: "number"}.get(
+        type(value), "null" if value is None else type(value).__name__)
 
 
 def result_from_rdf(body: bytes, content_type: str) -> Result:
@@ -381,6 +448,9 @@ def result_from_rdf(body: bytes, content_type: str) -> Result:
     fmt = ox.RdfFormat.from_media_type(media)
     if fmt is None:
         raise RemoteError(f"the server answered a graph query with unsupported media type {media!r}")
+    from .limits import check_rdf_bytes
+
+    check_rdf_bytes(body, fmt, "the server's answer", error=RemoteError)
     try:
         triples = [(ox_to_term(t.subject), ox_to_term(t.predicate), ox_to_term(t.object)) for t in ox.parse(body, format=fmt)]
     except SyntaxError as e:
@@ -462,9 +532,9 @@ class RemoteBackend:
         derived_update, derived_store = derive_endpoints(endpoint, credentials is not None)
         self.update_endpoint = check_url(update_endpoint, "--update-endpoint") if update_endpoint else derived_update
         self.store_endpoint = check_url(store_endpoint, "--store-endpoint") if store_endpoint else derived_store
-        if not timeout > 0:
-            raise InputError(f"--timeout must be a positive number of seconds, got {timeout!r}")
-        self.timeout = timeout
+        from .limits import check_seconds
+
+        self.timeout = check_seconds(timeout, "--timeout")
         roots = {_root(u) for u in (self.endpoint, self.update_endpoint, self.store_endpoint) if u}
         self.http = _Http(credentials, sorted(roots), timeout, retries, backoff)
         self._server: str | None = None
@@ -488,9 +558,11 @@ class RemoteBackend:
     def run(
         self, text: str, bindings: dict | None = None, prefixes: dict | None = None, *, scoped: bool = True, what: str = "query"
     ) -> Result:
-        form = query_form(text)
-        if form not in READ_FORMS:
-            raise QueryError(f"only {', '.join(READ_FORMS)} queries run on a query endpoint, not {form or 'this text'}")
+        from .limits import check_query
+        from .queries import read_only_form
+
+        check_query(text)
+        form = read_only_form(text)
         virtuoso = self.is_virtuoso
         text = declare_prefixes(bind_parameters(strip_comments(text), bindings or {}, virtuoso), prefixes or {})
         answer = self._request(text, form, scoped=scoped).send(idempotent=True, what=what)
@@ -504,7 +576,9 @@ class RemoteBackend:
 
         media = answer.content_type.split(";")[0].strip().lower()
         if "json" not in media:
-            raise RemoteError(f"query: {redact(self.endpoint)} answered {media or 'no media type'} instead of SPARQL JSON results")
+            hint = " — is this the query endpoint?" if "html" in media or not media else ""
+            raise RemoteError(f"query: {redact(self.endpoint)} answered {media or 'no media type'}, "
+                              f"not SPARQL results{hint}")
         try:
             return result_from_json(json.loads(answer.body.decode("utf-8")))
         except (UnicodeDecodeError, ValueError) as e:
@@ -515,7 +589,10 @@ class RemoteBackend:
         result = self.run(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {Term.uri(graph).n3()} {{ ?s ?p ?o }} }}", scoped=False, what=what)
         if not result.rows or result.rows[0][0] is None:
             return 0
-        return int(result.rows[0][0].value)
+        value = result.rows[0][0].value
+        if not re.fullmatch(r"\s*\+?[0-9]+\s*", value):
+            raise RemoteError(f"{what}: {redact(self.endpoint)} answered the triple count {value[:80]!r}, not a whole number")
+        return int(value)
 
     # ---- updates and the Graph Store Protocol
 
@@ -593,11 +670,3 @@ def check_iri(iri: str, option: str) -> str:
     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]+", iri or ""):
         raise InputError(f"{option}: expected an absolute IRI, got {iri!r}")
     return iri
-
-
-def push(remote: RemoteBackend, triples=None, **options):
-    """Replace a named graph on the server atomically; see :func:`etom_kg.push.push`."""
-    from .push import push as push_graph
-
-    return push_graph(remote, triples, **options)
-

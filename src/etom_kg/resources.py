@@ -13,7 +13,18 @@ ONTOLOGY_FILE = "etom.ttl"
 
 
 def data_root() -> Traversable:
-    return resources.files("etom_kg").joinpath("data")
+    """``etom_kg/data`` of an installed wheel; in an editable install (``pip install -e .``)
+    the package is the source folder, which has no ``data``: the checkout's own
+    ``ontology/`` and ``queries/`` two levels up are the same files."""
+    packaged = resources.files("etom_kg").joinpath("data")
+    if packaged.is_dir():
+        return packaged
+    from pathlib import Path
+
+    checkout = Path(str(resources.files("etom_kg"))).parents[1]
+    if (checkout / "ontology" / ONTOLOGY_FILE).is_file() and (checkout / "queries").is_dir():
+        return checkout
+    return packaged  # reading from it raises FileNotFoundError naming the missing file
 
 
 def ontology_file(name: str = ONTOLOGY_FILE) -> Traversable:

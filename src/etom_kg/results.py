@@ -6,6 +6,8 @@ Every backend (oxigraph, rdflib, a remote endpoint) returns a :class:`Result` of
 
 from __future__ import annotations
 
+import re
+
 from typing import NamedTuple
 
 from .errors import QueryError
@@ -129,6 +131,29 @@ def _display(t: Term | None, prefixes: dict) -> str:
     return t.value
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def safe_cell(value: str) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula (OWASP, "CSV Injection").
+
+    A text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return (also after
+    leading spaces) gets a leading ``'``, which spreadsheets show as text. Plain numbers
+    (``-5``, ``+1.5e3``) are left as they are. :func:`unsafe_cell` undoes it on reading.
+    """
+    if value.lstrip(" ").startswith(_FORMULA_START) and not _NUMBER.fullmatch(value.strip()):
+        return "'" + value
+    return value
+
+
+def unsafe_cell(value: str) -> str:
+    """The text :func:`safe_cell` was given."""
+    if value.startswith("'") and value[1:].lstrip(" ").startswith(_FORMULA_START):
+        return value[1:]
+    return value
+
+
 def render(result: Result, fmt: str, prefixes: dict | None = None) -> str:
     if fmt not in FORMATS:
         raise QueryError(f"unknown format {fmt!r}; valid: {', '.join(FORMATS)}")
@@ -149,13 +174,18 @@ def render(result: Result, fmt: str, prefixes: dict | None = None) -> str:
         w = csv.writer(buf, lineterminator="\r\n")
         w.writerow(result.variables)
         for row in result.rows:
-            w.writerow(["" if t is None else (f"_:{t.value}" if t.kind == "bnode" else t.value) for t in row])
+            w.writerow(["" if t is None else (f"_:{t.value}" if t.kind == "bnode" else _csv_value(t)) for t in row])
         return buf.getvalue()
     if fmt == "tsv":
         lines = ["\t".join(f"?{v}" for v in result.variables)]
         lines += ["\t".join("" if t is None else t.n3() for t in row) for row in result.rows]
         return "\n".join(lines) + "\n"
     return _table(result, prefixes)
+
+
+def _csv_value(t: Term) -> str:
+    # Typed numbers are numbers; IRIs cannot start with a formula character. Text can.
+    return safe_cell(t.value) if t.kind == "literal" else t.value
 
 
 def _json(result: Result) -> str:

@@ -37,6 +37,10 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_MAX_ROWS = 10_000
 MAX_QUERY_BYTES = 1_000_000
+MAX_RESPONSE_BYTES = 64 << 20  # an answer larger than this is refused (413), never cut
+READ_TIMEOUT = 15.0  # seconds a client may take to send its request (a stalled client frees its thread)
+MAX_CONNECTIONS = 64  # requests handled at once; more get 503 at once
+LOCAL_NAMES = ("localhost", "127.0.0.1", "::1")
 ENDPOINT_PATH = "/sparql"
 ASK_PATH = "/ask"  # plain questions, answered by a stored query (see etom_kg.ask)
 
@@ -305,6 +309,7 @@ class QueryRunner:
 
 class SiteHandler(SimpleHTTPRequestHandler):
     server_version = f"etom-kg/{__version__}"
+    timeout = READ_TIMEOUT  # socket timeout for reading the request (StreamRequestHandler)
     extensions_map = {
         **SimpleHTTPRequestHandler.extensions_map,
         ".ttl": "text/turtle; charset=utf-8",
@@ -329,7 +334,36 @@ class SiteHandler(SimpleHTTPRequestHandler):
     def _is_endpoint(self) -> bool:
         return urlsplit(self.path).path == ENDPOINT_PATH
 
+    def _host_allowed(self) -> bool:
+        """DNS rebinding: a page on another site may make the browser send requests here under
+        its own host name. Only the names this server was reached by are accepted."""
+        if self.server.any_host:
+            return True
+        host = (self.headers.get("Host") or "").strip().lower()
+        if host.startswith("["):
+            name = host[1:].split("]", 1)[0]
+        else:
+            name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+        return name in self.server.host_names
+
+    def _refuse_host(self) -> None:
+        self._reply(Answer.error(421, "unexpected Host header: this server answers only to "
+                                      + ", ".join(sorted(self.server.host_names))))
+
+    def list_directory(self, path):  # a folder is never listed
+        self._reply(Answer.error(404, "not found"))
+        return None
+
+    def do_HEAD(self) -> None:  # noqa: N802
+        if not self._host_allowed():
+            return self._refuse_host()
+        if not self._is_endpoint():
+            return super().do_HEAD()
+        self._protocol(parse_qs(urlsplit(self.path).query, keep_blank_values=True))  # as GET, without the body
+
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        if not self._host_allowed():
+            return self._refuse_host()
         if urlsplit(self.path).path == ASK_PATH:
             return self._ask(parse_qs(urlsplit(self.path).query, keep_blank_values=True))
         if not self._is_endpoint():
@@ -338,6 +372,8 @@ class SiteHandler(SimpleHTTPRequestHandler):
         self._protocol(params)
 
     def do_POST(self) -> None:  # noqa: N802
+        if not self._host_allowed():
+            return self._refuse_host()
         if not self._is_endpoint():
             return self._reply(Answer.error(405, "only /sparql accepts POST"), allow="GET, HEAD")
         length = self.headers.get("Content-Length")
@@ -345,7 +381,13 @@ class SiteHandler(SimpleHTTPRequestHandler):
             return self._reply(Answer.error(411, "a POST needs a Content-Length"))
         if int(length) > MAX_QUERY_BYTES:
             return self._reply(Answer.error(413, f"the request is larger than {MAX_QUERY_BYTES} bytes"))
-        raw = self.rfile.read(int(length))
+        try:
+            raw = self.rfile.read(int(length))
+        except (TimeoutError, OSError):
+            self.close_connection = True
+            return None  # the client stopped sending: free the thread, nothing to answer
+        if len(raw) < int(length):
+            return self._reply(Answer.error(400, "the request body is shorter than its Content-Length"))
         media = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         try:
             body = raw.decode("utf-8")
@@ -372,7 +414,11 @@ class SiteHandler(SimpleHTTPRequestHandler):
         queries = params.get("query", [])
         if len(queries) != 1 or not queries[0].strip():
             return self._reply(Answer.error(400, "pass exactly one SPARQL query as the 'query' parameter (or open /sparql.html)"))
-        self._reply(self.server.runner.run(queries[0], self.headers.get("Accept")))
+        answer = self.server.runner.run(queries[0], self.headers.get("Accept"))
+        if len(answer.body) > MAX_RESPONSE_BYTES:
+            answer = Answer.error(413, f"the answer is larger than {MAX_RESPONSE_BYTES} bytes, this endpoint's "
+                                       "limit: select fewer or shorter values, or add a LIMIT")
+        self._reply(answer)
 
     def _ask(self, params: dict) -> None:
         """``/ask?q=QUESTION``: what ``etom-kg ask`` answers, as JSON: the query chosen, its
@@ -418,7 +464,39 @@ class EtomKgServer(ThreadingHTTPServer):
         self.runner = runner
         self.backend = backend
         self.quiet = quiet
+        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
         super().__init__(address, handler)
+        host = address[0].strip("[]").lower()
+        # Bound to every interface: the operator chose exposure; any Host name may reach it.
+        self.any_host = host in ("", "0.0.0.0", "::")
+        self.host_names = {host, *LOCAL_NAMES} if _is_loopback(host) else {host}
+
+    def process_request(self, request, client_address):
+        if not self._slots.acquire(blocking=False):
+            try:
+                request.sendall(b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
+                                b"Connection: close\r\n\r\ntoo many connections\n")
+            except OSError:
+                pass
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request, client_address):
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
+    def handle_error(self, request, client_address):
+        # A client that vanished or stalled is not the server's error: no traceback on stderr.
+        if isinstance(sys.exc_info()[1], (TimeoutError, ConnectionError, OSError)):
+            return
+        super().handle_error(request, client_address)
 
     @property
     def url(self) -> str:

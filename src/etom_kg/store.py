@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from . import __version__
 from .errors import QueryError
+from .files import write_atomically  # noqa: F401  (the cache and older callers use it from here)
 from .results import Result, Term
 
 CACHE_ENV = "ETOM_KG_CACHE_DIR"
@@ -64,7 +64,8 @@ class OxigraphBackend:
     def __len__(self) -> int:
         return len(self.store)
 
-    def run(self, text: str, bindings: dict | None = None, prefixes: dict | None = None) -> Result:
+    def run(self, text: str, bindings: dict | None = None, prefixes: dict | None = None,
+            max_rows: int | None = None) -> Result:
         from .queries import inject_values
 
         try:
@@ -74,11 +75,20 @@ class OxigraphBackend:
         if isinstance(answer, ox.QueryBoolean):
             return Result([], [], boolean=bool(answer))
         if isinstance(answer, ox.QueryTriples):
-            triples = [(ox_to_term(t.subject), ox_to_term(t.predicate), ox_to_term(t.object)) for t in answer]
+            triples = [(ox_to_term(t.subject), ox_to_term(t.predicate), ox_to_term(t.object))
+                       for t in _at_most(answer, max_rows)]
             return Result(["subject", "predicate", "object"], triples)
         variables = [v.value for v in answer.variables]
-        rows = [tuple(ox_to_term(sol[v]) for v in variables) for sol in answer]
+        rows = [tuple(ox_to_term(sol[v]) for v in variables) for sol in _at_most(answer, max_rows)]
         return Result(variables, rows)
+
+
+def _at_most(items, max_rows: int | None):
+    """Iterate, but stop with a QueryError past ``max_rows`` (the answer would not fit)."""
+    for n, item in enumerate(items, start=1):
+        if max_rows is not None and n > max_rows:
+            raise QueryError(f"the answer has more than {max_rows} rows; add LIMIT to the query or raise --max-rows")
+        yield item
 
 
 class RdflibBackend:
@@ -92,7 +102,8 @@ class RdflibBackend:
     def __len__(self) -> int:
         return len(self.graph)
 
-    def run(self, text: str, bindings: dict | None = None, prefixes: dict | None = None) -> Result:
+    def run(self, text: str, bindings: dict | None = None, prefixes: dict | None = None,
+            max_rows: int | None = None) -> Result:
         import rdflib
         from pyparsing import ParseException
 
@@ -109,10 +120,10 @@ class RdflibBackend:
         if answer.type == "ASK":
             return Result([], [], boolean=bool(answer.askAnswer))
         if answer.type in ("CONSTRUCT", "DESCRIBE"):
-            triples = [tuple(_rdflib_to_term(x) for x in t) for t in answer]
+            triples = [tuple(_rdflib_to_term(x) for x in t) for t in _at_most(answer, max_rows)]
             return Result(["subject", "predicate", "object"], triples)
         variables = [str(v) for v in answer.vars]
-        rows = [tuple(_rdflib_to_term(row[v]) for v in answer.vars) for row in answer]
+        rows = [tuple(_rdflib_to_term(row[v]) for v in answer.vars) for row in _at_most(answer, max_rows)]
         return Result(variables, rows)
 
 
@@ -169,37 +180,6 @@ def cache_key() -> str:
 def reasoned_cache_path() -> Path | None:
     d = cache_dir()
     return None if d is None else d / f"etom-reasoned-{cache_key()}.nt"
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename, so a reader never
-    sees half a file and a failure leaves the old one. A device or pipe (``/dev/null``,
-    ``/dev/stdout``, a FIFO) is written in place: renaming over it would replace it."""
-    import stat
-
-    path = Path(path)
-    try:
-        special = not stat.S_ISREG(path.stat().st_mode) and not path.is_dir()
-    except FileNotFoundError:
-        special = False
-    if special:
-        with open(path, "wb") as f:
-            f.write(data)
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 def load_embedded(store: ox.Store) -> None:

@@ -242,9 +242,16 @@ def run_checks(store: "ox.Store", ids=None) -> list[Finding]:
         result = run_stored(q, backend)
         for record in result.rows:
             row = dict(zip(result.variables, record))
+            focus = row.get("resource")
+            if focus is None:
+                continue  # a check that cannot name its resource has nothing to report
+            message = row.get("message")
+            # A check builds its message with STR(?resource), which is unbound for a blank
+            # node: name the node and the check's own title instead.
+            text = readable(message.value) if message is not None else f"{_term_display(focus)}: {q.title}"
             findings.append(Finding(
-                severity=q.severity, kind="check", rule=q.id, focus=row["resource"],
-                message=readable(row["message"].value), value=row.get("value"),
+                severity=q.severity, kind="check", rule=q.id, focus=focus,
+                message=text, value=row.get("value"),
             ))
     return findings
 
@@ -302,8 +309,18 @@ def run_shapes(store: "ox.Store", shapes: "rdflib.Graph | None" = None) -> list[
 
 
 def validate(files=(), *, checks: bool = True, shapes: bool = True) -> ValidationReport:
-    """Validate the embedded graph plus ``files`` with the hygiene checks and the SHACL shapes."""
+    """Validate the embedded graph plus ``files`` (a path, or a list of paths) with the
+    hygiene checks and the SHACL shapes."""
     import pyoxigraph as ox
+
+    if isinstance(files, (str, Path)) or hasattr(files, "__fspath__"):
+        files = (files,)
+    files = tuple(files)
+    for f in files:
+        if not isinstance(f, (str, Path)) and not hasattr(f, "__fspath__"):
+            from .errors import InputError
+
+            raise InputError(f"validate() takes file paths, got {type(f).__name__} {f!r}")
 
     store = build_store(files)
     findings: list[Finding] = []

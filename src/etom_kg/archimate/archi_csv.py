@@ -25,6 +25,7 @@ FILES = ("elements", "relations", "properties")
 ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]+$")
 PRIMARY = "en"
 BOM = "\ufeff"
+VALUE_SEPARATOR = " | "  # several values of one property (e.g. "Replaced by") in one cell
 
 
 def to_files(model: Model, prefix: str = "", bom: bool = False) -> dict:
@@ -57,7 +58,11 @@ def _doc(texts) -> str:
 
 
 def _concept_properties(concept) -> list:
-    rows = [(concept.id, k, v) for k, v in concept.properties]
+    # One row per property name: Archi keeps only the last of several rows with one name.
+    joined: dict = {}
+    for k, v in concept.properties:
+        joined.setdefault(k, []).append(v)
+    rows = [(concept.id, k, VALUE_SEPARATOR.join(vs)) for k, vs in joined.items()]
     primary_name = _primary_lang(concept.names)
     primary_doc = _primary_lang(concept.documentation)
     rows += [(concept.id, f"name:{t.lang}", t.value) for t in concept.names if t.lang and t.lang != primary_name]
@@ -72,9 +77,11 @@ def _primary_lang(texts) -> str | None:
 
 
 def _encode(rows, bom: bool) -> bytes:
+    from ..results import safe_cell
+
     buffer = io.StringIO()
     writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
-    writer.writerows(rows)
+    writer.writerows([tuple(safe_cell(c) for c in row) for row in rows])
     return ((BOM if bom else "") + buffer.getvalue()).encode("utf-8")
 
 
@@ -106,7 +113,10 @@ def read(path) -> Model:
     props: dict = {}
     if files["properties"].is_file():
         for line, row in _rows(files["properties"], (PROPERTIES_HEADER,)):
-            props.setdefault(row["id"], []).append((row["key"], row["value"], line))
+            key, value = row["key"], row["value"]
+            translation = key.startswith(("name:", "documentation:"))
+            for part in [value] if translation else value.split(VALUE_SEPARATOR):
+                props.setdefault(row["id"], []).append((key, part, line))
     model_id, model_names, model_docs, language = "", (), (), ""
     elements = []
     for line, row in _rows(files["elements"], (ELEMENTS_HEADER, LEGACY_ELEMENTS_HEADER)):
@@ -160,12 +170,22 @@ def read_text(path: Path) -> str:
         raise InputError(f"{path}: cannot read: {e.strerror}") from None
 
 
-def numbered_records(text: str, delimiter: str):
-    """(line where the record starts, fields) for each CSV record; quoted newlines count."""
+def numbered_records(text: str, delimiter: str, where: str = "CSV"):
+    """(line where the record starts, fields) for each CSV record; quoted newlines count.
+    Cells that :func:`etom_kg.results.safe_cell` protected against formula injection are
+    read back as they were. A field over csv's limit (128 KiB) is an InputError."""
+    from ..results import unsafe_cell
+
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     previous = 0
-    for record in reader:
-        yield previous + 1, record
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            raise InputError(f"{where}:{previous + 1}: malformed CSV: {e}") from None
+        yield previous + 1, [unsafe_cell(c) for c in record]
         previous = reader.line_num
 
 
@@ -174,7 +194,7 @@ def _rows(path: Path, headers):
     error naming the file and line, as in Archi ("Incorrect record size")."""
     text = read_text(path)
     header = None
-    for start, record in numbered_records(text, _delimiter(text.split("\n", 1)[0])):
+    for start, record in numbered_records(text, _delimiter(text.split("\n", 1)[0]), str(path)):
         if not record or (record[0].startswith("#") and header is not None):
             continue
         if header is None:

@@ -23,7 +23,12 @@ XSI = "http://www.w3.org/2001/XMLSchema-instance"
 DC = "http://purl.org/dc/elements/1.1/"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
 LANG = f"{{{XML_NS}}}lang"
-SCHEMA_LOCATION = f"{NS} http://www.opengroup.org/xsd/archimate/3.1/archimate3_Diagram.xsd"
+ARCHIMATE_XSD_URL = "http://www.opengroup.org/xsd/archimate/3.1/archimate3_Diagram.xsd"
+DC_XSD_URL = "http://dublincore.org/schemas/xmls/qdc/2008/02/11/dc.xsd"
+# One pair per namespace the document uses, as Archi writes them: a validator driven by
+# xsi:schemaLocation alone (Xerces, xmlschema without a given schema) needs the DC pair
+# for the dc:* metadata, which the ArchiMate schema admits with processContents="strict".
+SCHEMA_LOCATION = f"{NS} {ARCHIMATE_XSD_URL} {DC} {DC_XSD_URL}"
 REMOTE_XML_XSD = ("http://www.w3.org/2001/xml.xsd", "http://www.w3.org/2001/03/xml.xsd")
 
 
@@ -343,7 +348,11 @@ def _parse_with_lines(path: Path) -> _Node:
     def qualify(name: str) -> str:
         return "{" + name if "}" in name else name
 
+    from ..limits import MAX_NESTING
+
     def start(name, attrs):
+        if len(stack) >= MAX_NESTING:  # later steps recurse over the tree
+            raise InputError(f"{path}:{parser.CurrentLineNumber}: refused: elements nested more than {MAX_NESTING} deep")
         node = _Node(qualify(name), {qualify(k): v for k, v in attrs.items()}, parser.CurrentLineNumber)
         (stack[-1].children if stack else root).append(node)
         stack.append(node)

@@ -37,6 +37,9 @@ def to_csv(model: Model, bom: bool = False) -> bytes:
 
     for top in children.get(None, []):
         visit(top, "")
+    from ..results import safe_cell
+
     buffer = io.StringIO()
-    csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\r\n").writerows(rows)
+    csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\r\n").writerows(
+        [tuple(safe_cell(c) for c in row) for row in rows])
     return (("\ufeff" if bom else "") + buffer.getvalue()).encode("utf-8")

@@ -51,17 +51,17 @@ def register(sub) -> None:
 def cmd_link(args) -> int:
     from ..errors import InputError
     from ..linking import DEFAULT_BASE, link, report, strict_failure
-    from ..store import write_atomically
+    from ..files import write_output
 
     base = args.base or DEFAULT_BASE
     result = link(args.inputs, base=base)
     if args.strict and (message := strict_failure(result)):
         raise InputError(message)
     if args.output:
-        write_atomically(args.output, result.turtle(base))
+        write_output(args.output, result.turtle(base))
     text = report(result, args.report_format)
     if args.report:
-        write_atomically(args.report, text.encode("utf-8"))
+        write_output(args.report, text.encode("utf-8"))
     else:
         sys.stdout.write(text)
     return 0
@@ -98,7 +98,7 @@ def cmd_coverage(args) -> int:
     from ..errors import QueryError
     from ..namespaces import PREFIXES
     from ..results import render
-    from ..store import write_atomically
+    from ..files import write_output
 
     available = {q.id: q for q in coverage_queries()}
     names = args.query or list(available)
@@ -124,5 +124,5 @@ def cmd_coverage(args) -> int:
     if args.output in (None, "-"):
         sys.stdout.write(text)
     else:
-        write_atomically(args.output, text.encode("utf-8"))
+        write_output(args.output, text.encode("utf-8"))
     return 0

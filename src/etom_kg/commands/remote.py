@@ -33,7 +33,9 @@ def register(sub) -> None:
     s.add_argument("--update-endpoint", metavar="URL", help="SPARQL Update URL (default: derived from --endpoint, see docs/remote.md)")
     s.add_argument("--store-endpoint", metavar="URL", help="Graph Store Protocol URL (default: derived from --endpoint)")
     s.add_argument("--chunk-size", type=_positive_int, default=5000, metavar="N", help="triples per request (default 5000)")
-    s.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS", help="HTTP timeout per request (default 60)")
+    from ..limits import seconds
+
+    s.add_argument("--timeout", type=seconds, default=60.0, metavar="SECONDS", help="HTTP timeout per request (default 60)")
     s.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar on stderr (default: when stderr is a terminal)")
     s.set_defaults(func=cmd_push)
@@ -50,7 +52,8 @@ def _positive_int(text: str) -> int:
 
 
 def cmd_push(args) -> int:
-    from ..remote import RemoteBackend, credentials_from_args, push
+    from ..push import push
+    from ..remote import RemoteBackend, credentials_from_args
 
     remote = RemoteBackend(
         args.endpoint,

@@ -67,7 +67,9 @@ def register(sub) -> None:
                    help="address to bind (default 127.0.0.1, this machine only; 0.0.0.0 exposes it to the network)")
     s.add_argument("--links", metavar="FILE", help="application links to add to the map and the endpoint's graph")
     s.add_argument("--dir", metavar="DIR", help="serve a site already written by 'etom-kg site' instead of building one")
-    s.add_argument("--timeout", type=_positive(float), default=10.0, metavar="SECONDS",
+    from ..limits import seconds
+
+    s.add_argument("--timeout", type=seconds, default=10.0, metavar="SECONDS",
                    help="longest a SPARQL query may run (default 10)")
     s.add_argument("--max-rows", type=_positive(int), default=10000, metavar="N",
                    help="largest result the endpoint returns, in rows or triples (default 10000)")

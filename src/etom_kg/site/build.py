@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -70,23 +69,22 @@ def write_tree(out: Path, files: dict[str, bytes]) -> None:
             raise InputError(f"{out}: exists and is not a directory")
         if any(out.iterdir()) and not (out / MARKER).is_file():
             raise InputError(f"{out}: the directory is not empty and was not written by 'etom-kg site'; choose a new or empty directory")
+    from ..files import directory_mode, remove_leftovers, swap_directory
+
     parent = out.absolute().parent
     parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".new", dir=parent))
+    remove_leftovers(out)
+    stage = parent / f".{out.name}.loading-{os.getpid()}"
+    shutil.rmtree(stage, ignore_errors=True)
+    stage.mkdir()
     try:
         for rel, data in files.items():
             target = stage / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
         (stage / MARKER).write_text(f"written by etom-kg site {__version__}\n", encoding="utf-8")
-        os.chmod(stage, 0o755)  # mkdtemp makes it private; a site is meant to be read
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=parent))
-            os.replace(out, old / "site")
-            os.replace(stage, out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(stage, out)
+        os.chmod(stage, directory_mode())
+        swap_directory(stage, out.absolute())
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise

@@ -1,0 +1,123 @@
+"""Issue 13, M2: ``etom-kg serve`` against stalled clients, DNS rebinding, huge answers,
+directory listings and HEAD requests."""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import threading
+import time
+import urllib.parse
+
+import pytest
+
+from etom_kg import serve
+from etom_kg.serve import make_server
+
+
+def _start(site, store, **kw):
+    srv = make_server(site, store, port=0, timeout=5.0, max_rows=1000, quiet=True, **kw)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    return srv, thread
+
+
+def _stop(srv, thread):
+    srv.shutdown()
+    srv.close()
+    thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    site = tmp_path_factory.mktemp("served")
+    (site / "index.html").write_text("<!DOCTYPE html><title>map</title>", encoding="utf-8")
+    (site / "process").mkdir()
+    (site / "process" / "A.html").write_text("<!DOCTYPE html><title>A</title>", encoding="utf-8")
+    return site
+
+
+@pytest.fixture(scope="module")
+def server(site, store):
+    srv, thread = _start(site, store)
+    yield srv
+    _stop(srv, thread)
+
+
+def request(srv, method, path, headers=None):
+    host, port = srv.server_address[:2]
+    conn = http.client.HTTPConnection(host, port, timeout=30)
+    try:
+        conn.request(method, path, headers=headers or {})
+        r = conn.getresponse()
+        return r.status, dict(r.getheaders()), r.read()
+    finally:
+        conn.close()
+
+
+def test_a_foreign_host_header_is_refused(server):
+    port = server.server_address[1]
+    status, _, body = request(server, "GET", "/", {"Host": f"attacker.example:{port}"})
+    assert status == 421 and b"unexpected Host header" in body
+    status, _, _ = request(server, "GET", "/sparql?" + urllib.parse.urlencode({"query": "ASK {}"}),
+                           {"Host": "rebind.attacker.example"})
+    assert status == 421
+    for host in (f"localhost:{port}", f"127.0.0.1:{port}"):
+        assert request(server, "GET", "/", {"Host": host})[0] == 200
+
+
+def test_folders_are_not_listed(server):
+    status, _, body = request(server, "GET", "/process/")
+    assert status == 404 and b"A.html" not in body
+    assert request(server, "GET", "/process/A.html")[0] == 200
+
+
+def test_head_answers_like_get_without_a_body(server):
+    path = "/sparql?" + urllib.parse.urlencode({"query": "ASK { ?s ?p ?o }"})
+    status, headers, body = request(server, "HEAD", path)
+    assert status == 200 and body == b"" and headers["Content-Type"].startswith("application/sparql-results+json")
+    assert request(server, "HEAD", "/index.html")[0] == 200
+
+
+def test_a_stalled_request_body_frees_its_thread(site, store, monkeypatch):
+    assert serve.SiteHandler.timeout is not None and 0 < serve.SiteHandler.timeout <= 60
+    monkeypatch.setattr(serve.SiteHandler, "timeout", 1.0)  # the same, faster
+    srv, thread = _start(site, store)
+    try:
+        sock = socket.create_connection(srv.server_address[:2], timeout=10)
+        sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/sparql-query\r\n"
+                     b"Content-Length: 100\r\n\r\nSELECT")
+        started = time.monotonic()
+        assert sock.recv(100) == b""  # the server hung up
+        assert time.monotonic() - started < 5
+        sock.close()
+    finally:
+        _stop(srv, thread)
+
+
+def test_connections_beyond_the_cap_get_503_at_once(site, store, monkeypatch):
+    monkeypatch.setattr(serve, "MAX_CONNECTIONS", 2)
+    monkeypatch.setattr(serve.SiteHandler, "timeout", 5.0)
+    srv, thread = _start(site, store)
+    stalled = []
+    try:
+        for _ in range(2):
+            s = socket.create_connection(srv.server_address[:2], timeout=10)
+            s.sendall(b"GET / HTTP/1.1\r\n")  # never finishes its headers
+            stalled.append(s)
+        time.sleep(0.3)
+        extra = socket.create_connection(srv.server_address[:2], timeout=10)
+        extra.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        assert extra.recv(100).startswith(b"HTTP/1.0 503")
+        extra.close()
+    finally:
+        for s in stalled:
+            s.close()
+        _stop(srv, thread)
+
+
+def test_answers_over_the_size_limit_are_refused_not_cut(server, monkeypatch):
+    monkeypatch.setattr(serve, "MAX_RESPONSE_BYTES", 2000)
+    path = "/sparql?" + urllib.parse.urlencode({"query": "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 500"})
+    status, _, body = request(server, "GET", path)
+    assert status == 413 and b"larger than" in body
