@@ -1,9 +1,11 @@
 """Query backends and the embedded default store.
 
 The command line answers from a pyoxigraph store holding the *reasoned* embedded graph.
-The closure is computed once (fast rules, ~30 ms) and cached as N-Triples under a key
-made of the ontology's bytes, the rules' source and the package version, so editing
-either invalidates it. rdflib is never imported on this path.
+The graph is prepared once (:func:`prepare_reasoned`: parse the ontology, close it under
+the fast rules) and cached by :mod:`etom_kg.cache` under a key made of the ontology's
+bytes, the source of the modules that prepare it and the package version, so editing any
+of them invalidates it; the cache verifies itself and is rebuilt when damaged. rdflib is
+never imported on this path.
 """
 
 from __future__ import annotations
@@ -146,12 +148,17 @@ def cache_dir() -> Path | None:
     return Path(base) / "etom-kg"
 
 
+# The modules whose code decides what the reasoned embedded graph holds.
+PREPARING_MODULES = ("rules.py", "store.py")
+
+
 def cache_key() -> str:
-    """Changes whenever the ontology, the reasoning rules or the package version change."""
+    """Changes whenever the ontology, the code that prepares it or the package version change."""
     from .resources import ontology_bytes, package_file
 
     h = hashlib.sha256()
-    for part in (__version__.encode(), ontology_bytes(), package_file("rules.py").read_bytes()):
+    parts = (__version__.encode(), ontology_bytes(), *(package_file(m).read_bytes() for m in PREPARING_MODULES))
+    for part in parts:
         h.update(len(part).to_bytes(8, "big"))
         h.update(part)
     return h.hexdigest()[:24]
@@ -199,28 +206,29 @@ def load_embedded(store: ox.Store) -> None:
     store.load(ontology_bytes(), format=ox.RdfFormat.TURTLE)
 
 
+def prepare_reasoned(store: ox.Store) -> None:
+    """Fill the empty ``store`` with the embedded graph as queries see it: the ontology
+    and its OWL 2 RL closure. What this adds is cached (see :func:`default_store`)."""
+    from .rules import materialize
+
+    load_embedded(store)
+    materialize(store)
+
+
 def default_store(reasoned: bool = True) -> OxigraphBackend:
     """The embedded eTOM graph in an in-memory oxigraph store, reasoned by default."""
     store = ox.Store()
     if not reasoned:
         load_embedded(store)
         return OxigraphBackend(store)
-    path = reasoned_cache_path()
-    if path is not None and path.is_file():
-        try:
-            store.load(path=str(path), format=ox.RdfFormat.N_TRIPLES)
-            return OxigraphBackend(store)
-        except (SyntaxError, OSError):
-            store = ox.Store()  # a damaged cache file is rebuilt below
-    from .rules import materialize
+    from . import cache
 
-    load_embedded(store)
-    materialize(store)
+    path = reasoned_cache_path()
+    if path is not None and cache.load(path, store):
+        return OxigraphBackend(store)
+    prepare_reasoned(store)
     if path is not None:
-        try:
-            write_atomically(path, store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()))
-        except OSError:
-            pass  # a read-only cache location only costs the next run ~30 ms
+        cache.save(path, store)  # a cache that cannot be written only costs the next run the reasoning
     return OxigraphBackend(store)
 
 
