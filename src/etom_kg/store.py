@@ -62,11 +62,15 @@ class OxigraphBackend:
     def __len__(self) -> int:
         return len(self.store)
 
+    def _store_for(self, text: str, prefixes: dict | None) -> ox.Store:
+        """The store that answers ``text`` (the subclass below fills it on demand)."""
+        return self.store
+
     def run(self, text: str, bindings: dict | None = None, prefixes: dict | None = None) -> Result:
         from .queries import inject_values
 
         try:
-            answer = self.store.query(inject_values(text, bindings or {}), prefixes=prefixes)
+            answer = self._store_for(text, prefixes).query(inject_values(text, bindings or {}), prefixes=prefixes)
         except SyntaxError as e:
             raise QueryError(f"SPARQL syntax error: {e}") from None
         if isinstance(answer, ox.QueryBoolean):
@@ -77,6 +81,46 @@ class OxigraphBackend:
         variables = [v.value for v in answer.variables]
         rows = [tuple(ox_to_term(sol[v]) for v in variables) for sol in answer]
         return Result(variables, rows)
+
+
+class EmbeddedBackend(OxigraphBackend):
+    """The reasoned embedded graph, parsed from its verified cache only as far as the
+    queries run so far need: a query that reads five predicates parses those five (see
+    :mod:`etom_kg.predicates`); ``.store``, ``len()`` and any query the scan is unsure
+    of parse everything. Answers are those of the full graph."""
+
+    def __init__(self, graph):
+        import threading
+
+        self._graph = graph  # an etom_kg.cache.CachedGraph
+        self._store = ox.Store()
+        self._lock = threading.Lock()  # `serve` runs queries from several threads
+
+    @property
+    def store(self) -> ox.Store:
+        self._fill(None)
+        return self._store
+
+    def _store_for(self, text: str, prefixes: dict | None) -> ox.Store:
+        from .predicates import query_predicates
+
+        self._fill(query_predicates(text, prefixes))
+        return self._store
+
+    def _fill(self, predicates) -> None:
+        from .cache import CacheError
+
+        with self._lock:
+            if self._graph is None:
+                return
+            try:
+                self._graph.load(self._store, predicates)
+                if not self._graph.complete():
+                    return
+            except CacheError:  # checksummed, so only a bug gets here: fall back to reasoning
+                self._store = ox.Store()
+                prepare_reasoned(self._store)
+            self._graph = None  # complete: the file's bytes can go
 
 
 class RdflibBackend:
@@ -244,8 +288,9 @@ def default_store(reasoned: bool = True) -> OxigraphBackend:
     from . import cache
 
     path = _reasoned_cache_file()
-    if path is not None and cache.load(path, store):
-        return OxigraphBackend(store)
+    cached = None if path is None else cache.open_cache(path)
+    if cached is not None:
+        return EmbeddedBackend(cached)
     prepare_reasoned(store)
     if path is not None:
         cache.save(path, store)  # a cache that cannot be written only costs the next run the reasoning
