@@ -316,8 +316,14 @@ class Step:
     updates: list
     count: str | None = None  # a COUNT query: repeat ``updates`` until it stops changing
     pair: tuple | None = None  # a plain inverse pair, ordered at run time by asserted size
+    chain: tuple | None = None  # (q, [p1, …, pn]): a chain whose join order is chosen at run time
 
     def resolve(self, store: ox.Store) -> list:
+        if self.chain is not None:
+            q, chain = self.chain
+            body = " . ".join(_chain_join_order(store, chain))
+            n = len(chain)
+            return [f"INSERT {{ ?x0 {q} ?x{n} }} WHERE {{ SELECT DISTINCT ?x0 ?x{n} WHERE {{ {body} }} }}"]
         if self.pair is None:
             return self.updates
         p, q = self.pair
@@ -326,6 +332,25 @@ class Step:
             f"INSERT {{ ?o {dense} ?s }} WHERE {{ ?s {sparse} ?o FILTER(!isLiteral(?o)) }}",
             f"INSERT {{ ?o {sparse} ?s }} WHERE {{ ?s {dense} ?o FILTER(!isLiteral(?o)) }}",
         ]
+
+
+def _chain_join_order(store: ox.Store, chain: list) -> list[str]:
+    """The chain's patterns, smallest first, then growing along the chain toward the
+    smaller neighbour. oxigraph joins in the written order; starting from the big end
+    (200 k supportsProcess facts, then partOf by object) was 13× slower than from the
+    small one (2 k partOf facts, then supportsProcess by object)."""
+    sizes = [_count(store, f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s {p} ?o }}") for p in chain]
+    patterns = [f"?x{i} {p} ?x{i + 1}" for i, p in enumerate(chain)]
+    lo = hi = min(range(len(chain)), key=lambda i: (sizes[i], i))
+    order = [patterns[lo]]
+    while lo > 0 or hi < len(chain) - 1:
+        if hi == len(chain) - 1 or (lo > 0 and sizes[lo - 1] <= sizes[hi + 1]):
+            lo -= 1
+            order.append(patterns[lo])
+        else:
+            hi += 1
+            order.append(patterns[hi])
+    return order
 
 
 def _restriction_ref(s: Schema, r) -> tuple[str, str]:
@@ -392,10 +417,7 @@ def compile_plan(s: Schema, asserted=None) -> list[Step]:
                     f"INSERT {{ ?s {q} ?o }} WHERE {{ {_union([f'?s {p} ?o' for p in subs])} }}"]))
             for chain_q, chain in s.chains:
                 if chain_q == q and not (set(chain) & members):
-                    body = " . ".join(f"?x{i} {p} ?x{i + 1}" for i, p in enumerate(chain))
-                    n = len(chain)
-                    steps.append(Step(f"prp-spo2 {q.value}", [
-                        f"INSERT {{ ?x0 {q} ?x{n} }} WHERE {{ SELECT DISTINCT ?x0 ?x{n} WHERE {{ {body} }} }}"]))
+                    steps.append(Step(f"prp-spo2 {q.value}", [], chain=(q, chain)))
         steps.extend(_close_component(s, members, inverse))
 
     # ---- types
@@ -599,6 +621,8 @@ def _reads(update: str) -> set:
 def _step_reads(step: Step) -> set:
     if step.pair is not None:
         return {x.value for x in step.pair}
+    if step.chain is not None:
+        return {p.value for p in step.chain[1]}
     reads = set().union(*(_reads(u) for u in step.updates))
     if step.count:
         reads |= set(_IRI.findall(step.count)) | {TYPE}
