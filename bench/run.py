@@ -2,6 +2,7 @@
 
     python bench/run.py            # full run (owlrl at 10^5 takes minutes)
     python bench/run.py --quick    # smaller sizes, fewer repetitions
+    python bench/run.py --only cli --only reasonable   # some sections
 
 Measurements of competing variants are interleaved round-robin, so a ratio compares runs
 taken under the same machine load. Each measurement is a fresh process.
@@ -40,8 +41,8 @@ def timed(cmd: list[str], env=None) -> tuple[float, float, float]:
     return wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
-def worker(task: str, arg: str) -> dict:
-    proc = subprocess.run([PY, str(HERE / "worker.py"), task, arg], capture_output=True, text=True)
+def worker(task: str, *args: str) -> dict:
+    proc = subprocess.run([PY, str(HERE / "worker.py"), task, *args], capture_output=True, text=True)
     if proc.returncode != 0:
         raise SystemExit(f"worker {task} failed:\n{proc.stderr}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -182,34 +183,120 @@ def bench_store(n: int, runs: int, workdir: Path, env: dict) -> dict:
     return {"load_s": wall, "load_rss_mb": rss, "store_query_s": statistics.median(w for w, _, _ in res["store"])}
 
 
+def bench_load(n: int, runs: int, workdir: Path, env: dict) -> dict:
+    print(f"\n## 5a. etom-kg load of {n:,} triples vs the sum of its parts (parse + reason + bulk load of the output)")
+    data = str(make_input(n, workdir))
+    target = workdir / f"load-{n}"
+
+    def load():
+        shutil.rmtree(target, ignore_errors=True)
+        return timed([ETOM_KG, "load", data, "--store", str(target)], env)
+
+    res = interleave({"load": load, "parts": lambda: worker("load-parts", data, str(workdir / f"parts-{n}"))},
+                     {"load": runs, "parts": runs})
+    walls = [w for w, _, _ in res["load"]]
+    print(f"  etom-kg load      {summary(walls)} s   peak RSS {max(r for _, r, _ in res['load']):.0f} MB")
+    for key in ("parse", "reason", "bulk_load", "seconds"):
+        print(f"  parts: {key:10} {summary([r[key] for r in res['parts']])} s")
+    r = statistics.median(walls) / statistics.median([p["seconds"] for p in res["parts"]])
+    print(f"  RATIO load / (parse + reason + bulk load) = {r:.2f}x   (target <= 1.2x)")
+    return {"load_ratio": r}
+
+
+def bench_push(n: int, runs: int, workdir: Path, env: dict) -> dict:
+    print(f"\n## 5b. push of the reasoned {n:,}-triple store to a local Oxigraph server vs curl (Graph Store PUT)")
+    import socket
+
+    data = str(make_input(n, workdir))
+    target = workdir / f"push-store-{n}"
+    if not target.exists():
+        timed([ETOM_KG, "load", data, "--store", str(target)], env)
+    dump = workdir / f"push-store-{n}.nt"
+    subprocess.run([PY, "-c", "import pyoxigraph as ox, sys; ox.Store.read_only(sys.argv[1]).dump(sys.argv[2], "
+                    "format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())", str(target), str(dump)], check=True)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server_dir = workdir / "oxigraph-server"
+    shutil.rmtree(server_dir, ignore_errors=True)
+    server = subprocess.Popen([str(Path(PY).with_name("oxigraph")), "serve", "--location", str(server_dir),
+                               "--bind", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            if subprocess.run(["curl", "-s", "-o", "/dev/null", f"{base}/query?query=ASK%7B%7D"]).returncode == 0:
+                break
+            time.sleep(0.1)
+        curl = ["curl", "-s", "-f", "-X", "PUT", "--data-binary", f"@{dump}", "-H", "Content-Type: application/n-triples",
+                f"{base}/store?graph=urn:bench:curl"]
+        res = interleave({"push": lambda: worker("push", str(target), f"{base}/query"),
+                          "curl": lambda: {"seconds": timed(curl)[0]}}, {"push": runs, "curl": runs})
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    for k, v in res.items():
+        print(f"  {k:5} {summary([r['seconds'] for r in v])} s")
+    r = ratio([x["seconds"] for x in res["push"]], [x["seconds"] for x in res["curl"]])
+    print(f"  RATIO push / curl = {r:.2f}x   (target <= 1.5x)")
+    return {"push_ratio": r}
+
+
+def bench_linked(n: int, runs: int, workdir: Path) -> dict:
+    print(f"\n## 6. OWL 2 RL beyond the common vocabulary: a linked landscape (keys, functional owner, sameAs, hasValue), {n:,} triples")
+    path = workdir / f"linked-{n}.nt"
+    if not path.exists():
+        from etom_kg.store import default_store
+        from etom_kg.synthetic import level3_processes, linked_landscape
+
+        path.write_text(linked_landscape(n, level3_processes(default_store(reasoned=False).store)), encoding="utf-8")
+    ttl = path.with_suffix(".ttl")
+    if not ttl.exists():
+        ttl.symlink_to(path.name)
+    res = interleave({"rules": lambda: worker("materialize-rules", str(path)),
+                      "reasonable": lambda: worker("materialize-reasonable", str(ttl))}, {"rules": runs, "reasonable": runs})
+    print_materialisations(res)
+    r = ratio([x["seconds"] for x in res["reasonable"]], [x["seconds"] for x in res["rules"]])
+    print(f"  RATIO reasonable / rules = {r:.2f}x (no fallback to owlrl: the compiled rules cover these constructs)")
+    return {"linked_reasonable_ratio": r}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="10^4 / 10^5 sizes and fewer runs")
     ap.add_argument("--runs", type=int, default=None)
     ap.add_argument("--owlrl-runs", type=int, default=None)
     ap.add_argument("--large-runs", type=int, default=None, help="repetitions at the large size (default 2)")
-    ap.add_argument("--only", choices=("cli", "owlrl", "reasonable", "entailments", "store", "push"), action="append")
+    ap.add_argument("--push-size", type=int, default=None, help="input triples for the push comparison (default 10^5)")
+    sections = ("cli", "owlrl", "reasonable", "entailments", "linked", "store", "load", "push")
+    ap.add_argument("--only", choices=sections, action="append")
     ap.add_argument("--workdir", default=None, help="where generated inputs are kept between runs")
     args = ap.parse_args()
     small, large = (10_000, 100_000) if args.quick else (100_000, 1_000_000)
     runs = args.runs or (3 if args.quick else 5)
     owlrl_runs = args.owlrl_runs or (1 if args.quick else 3)
+    large_runs = args.large_runs or (1 if args.quick else 2)
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="etom-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, ETOM_KG_CACHE_DIR=str(workdir / "cache"))
     print(f"# etom-kg benchmarks  ({os.cpu_count()} cores, Python {sys.version.split()[0]}, {time.strftime('%Y-%m-%d %H:%M')})")
-    only = set(args.only or ("cli", "owlrl", "reasonable", "entailments", "store", "push"))
+    only = set(args.only or sections)
     results = {}
     if "cli" in only:
         results.update(bench_cli(max(runs, 10), env))
     if "owlrl" in only:
         results.update(bench_owlrl(small, runs, owlrl_runs, workdir))
     if "reasonable" in only:
-        results.update(bench_reasonable(small, large, runs, args.large_runs or (1 if args.quick else 2), workdir))
+        results.update(bench_reasonable(small, large, runs, large_runs, workdir))
     if "entailments" in only:
         results.update(bench_entailments(small // 10, workdir))
+    if "linked" in only:
+        results.update(bench_linked(small, min(runs, 3), workdir))
     if "store" in only:
         results.update(bench_store(large, runs, workdir, env))
+    if "load" in only:
+        results.update(bench_load(large, large_runs, workdir, env))
+    if "push" in only:
+        results.update(bench_push(args.push_size or small, min(runs, 3), workdir, env))
     print("\n# summary")
     print(json.dumps(results, indent=2))
 

@@ -52,6 +52,9 @@ ENTAILMENTS = {
                                " ex:crm1 a ex:Application ; ex:appId \"CRM-1\" ; ex:supports ex:Billing ; ex:owner ex:teamA ."
                                " ex:crm2 a ex:Application ; ex:appId \"CRM-1\" ; ex:owner ex:teamAlpha ."
                                " ex:crm3 owl:sameAs ex:crm2 .",
+    "cls_hv_as_equivalent_class": "ex:tier a owl:ObjectProperty . ex:Critical owl:equivalentClass"
+                                  " [ a owl:Restriction ; owl:onProperty ex:tier ; owl:hasValue ex:tier1 ] ."
+                                  " ex:a ex:tier ex:tier1 . ex:b a ex:Critical .",
 }
 
 
@@ -127,3 +130,4 @@ def test_constructs_outside_owl2rl_are_refused(construct):
     graph = _graph(f"ex:C {prop}{construct} .")
     with pytest.raises(ReasoningError, match="does not implement"):
         expand(graph, reasoner="rules")
+
