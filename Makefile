@@ -29,6 +29,7 @@ ontology: $(VENV)/.deps
 	$(BIN)/python tools/assemble_ontology.py
 
 bench: install
+	$(BIN)/python -m pip install -q -r bench/requirements.txt
 	$(BIN)/python bench/run.py
 
 clean:

@@ -72,3 +72,85 @@ def test_cache_can_be_switched_off_and_unwritable_dirs_are_tolerated(tmp_path, m
     blocker.write_text("not a directory")
     monkeypatch.setenv("ETOM_KG_CACHE_DIR", str(blocker / "cache"))
     assert len(store_module.default_store()) > 6000
+
+
+# ---- issue 13 D2: a damaged cache must never answer, and must not hang a query
+
+
+def _complaint_rows() -> int:
+    from etom_kg.api import query
+
+    return len(query("processes-for-topic", topic="complaints").rows)
+
+
+def _fresh_answer(monkeypatch) -> int:
+    monkeypatch.setenv("ETOM_KG_CACHE_DIR", "off")
+    rows = _complaint_rows()
+    assert rows > 0
+    return rows
+
+
+def _built_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("ETOM_KG_CACHE_DIR", str(tmp_path))
+    store_module.default_store()
+    path = store_module.reasoned_cache_path()
+    assert path.is_file()
+    return path
+
+
+def test_d2_truncated_cache_is_rebuilt(tmp_path, monkeypatch):
+    expected = _fresh_answer(monkeypatch)
+    path = _built_cache(tmp_path, monkeypatch)
+    data = path.read_bytes()
+    cut = data.index(b"\n", len(data) // 2) + 1  # still valid N-Triples, half the triples
+    path.write_bytes(data[:cut])
+    assert _complaint_rows() == expected
+    count = data.split(b" crc32=", 1)[0]
+    assert path.read_bytes().startswith(count + b" crc32=")  # rewritten whole
+
+
+def test_d2_cache_replaced_by_other_valid_ntriples_is_rebuilt(tmp_path, monkeypatch):
+    expected = _fresh_answer(monkeypatch)
+    path = _built_cache(tmp_path, monkeypatch)
+    path.write_bytes(b"<urn:a> <urn:b> <urn:c> .\n")
+    assert _complaint_rows() == expected
+
+
+def test_d2_cache_body_edited_under_its_header_is_rebuilt(tmp_path, monkeypatch):
+    expected = _fresh_answer(monkeypatch)
+    path = _built_cache(tmp_path, monkeypatch)
+    header, body = path.read_bytes().split(b"\n", 1)
+    lines = body.splitlines(keepends=True)
+    kept = [line for line in lines if b"handles" not in line]
+    assert len(kept) < len(lines)
+    path.write_bytes(header + b"\n" + b"".join(kept) + lines[0] * (len(lines) - len(kept)))  # same line count
+    assert _complaint_rows() == expected
+
+
+def test_d2_cache_records_its_triple_count_and_checksum(tmp_path, monkeypatch):
+    path = _built_cache(tmp_path, monkeypatch)
+    header, rest = path.read_bytes().split(b"\n", 1)
+    triples = sum(1 for line in rest.splitlines() if not line.startswith(b"#"))
+    assert header.startswith(b"# etom-kg reasoned graph v2 triples=%d crc32=" % triples)
+    store = ox.Store()
+    store.load(path=str(path), format=ox.RdfFormat.N_TRIPLES)  # still plain N-Triples
+    assert len(store) == triples == len(store_module.default_store())
+
+
+def test_d2_fifo_at_the_cache_path_does_not_hang_a_query(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, ETOM_KG_CACHE_DIR=str(tmp_path))
+    code = "from etom_kg import store; print(store.reasoned_cache_path())"
+    path = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout.strip()
+    os.mkfifo(path)
+    etom_kg = [sys.executable, "-m", "etom_kg", "query", "processes-for-topic", "--param", "topic=complaints", "--format", "csv"]
+    done = subprocess.run(etom_kg, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    off = subprocess.run(etom_kg, env=dict(env, ETOM_KG_CACHE_DIR="off"), capture_output=True, text=True, timeout=120)
+    assert done.stdout == off.stdout
+    import stat
+
+    assert stat.S_ISREG(os.stat(path).st_mode)  # the FIFO was replaced by a verified cache

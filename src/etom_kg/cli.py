@@ -20,6 +20,24 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, exit 2 (argparse would print the usage first)
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
+    def _get_formatter(self):
+        # argparse asks shutil for the width on every add_argument (importing it costs a
+        # cold query ~4 ms); the same answer from os: $COLUMNS, the terminal, or 80.
+        return self.formatter_class(prog=self.prog, width=_terminal_columns() - 2)
+
+
+def _terminal_columns() -> int:
+    import os
+
+    try:
+        return int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        pass
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80
+    except (AttributeError, ValueError, OSError):
+        return 80
+
 
 def _params(pairs: list[str]) -> dict:
     out = {}
@@ -290,13 +308,16 @@ def add_store_option(parser) -> None:
 # --------------------------------------------------------------------------- parser
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser; a ``command`` that this module defines (other than ``export``)
+    skips registering the exporters and the feature commands, ~10 ms of a cold query."""
     from .results import FORMATS
 
     p = _Parser(prog="etom-kg", description="Query the TM Forum eTOM Operations knowledge graph.")
     p.add_argument("--version", action="version", version=f"etom-kg {__version__}")
     p.add_argument("--debug", action="store_true", help="show the traceback of errors")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    # prog given: otherwise argparse builds a help formatter now (importing shutil, ~4 ms)
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser, prog="etom-kg")
     sub.required = True
 
     s = sub.add_parser("queries", help="list the stored queries and the questions they answer")
@@ -335,6 +356,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_store_option(s)
     add_remote_options(s)
     s.set_defaults(func=cmd_sparql)
+    if command in LEAN_COMMANDS:
+        _add_info(sub)
+        return p
 
     from .exporters import EXPORTERS  # the registry only; exporters import on use
 
@@ -350,9 +374,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--bom", action="store_true", help="archi-csv, sparx-csv: start files with a UTF-8 byte-order mark")
     s.set_defaults(func=cmd_export)
 
-    s = sub.add_parser("info", help="version, triple counts and processes per level")
-    add_store_option(s)
-    s.set_defaults(func=cmd_info)
+    _add_info(sub)
 
     import importlib
 
@@ -361,12 +383,27 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _add_info(sub) -> None:
+    s = sub.add_parser("info", help="version, triple counts and processes per level")
+    add_store_option(s)
+    s.set_defaults(func=cmd_info)
+
+
+# Commands whose parser needs neither the exporters nor the feature commands.
+LEAN_COMMANDS = ("queries", "query", "sparql", "info")
+
+
+def _command(argv: list[str] | None) -> str | None:
+    """The sub-command named on the command line (the first word that is not an option)."""
+    return next((a for a in (sys.argv[1:] if argv is None else argv) if not a.startswith("-")), None)
+
+
 # Feature commands live in etom_kg/commands/<name>.py, each with register(subparsers).
 COMMAND_MODULES = ("store", "validate", "interop", "remote", "site")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(_command(argv))
     args = parser.parse_args(argv)
     try:
         return args.func(args)

@@ -1,22 +1,21 @@
 """Query backends and the embedded default store.
 
 The command line answers from a pyoxigraph store holding the *reasoned* embedded graph.
-The closure is computed once (fast rules, ~30 ms) and cached as N-Triples under a key
-made of the ontology's bytes, the rules' source and the package version, so editing
-either invalidates it. rdflib is never imported on this path.
+The graph is prepared once (:func:`prepare_reasoned`: parse the ontology, close it under
+the fast rules) and cached by :mod:`etom_kg.cache` under a key made of the ontology's
+bytes, the source of the modules that prepare it and the package version, so editing any
+of them invalidates it; the cache verifies itself and is rebuilt when damaged. rdflib is
+never imported on this path.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-from pathlib import Path
 
 import pyoxigraph as ox
 
 from . import __version__
 from .errors import QueryError
-from .files import write_atomically  # noqa: F401  (the cache and older callers use it from here)
 from .results import Result, Term
 
 CACHE_ENV = "ETOM_KG_CACHE_DIR"
@@ -64,12 +63,16 @@ class OxigraphBackend:
     def __len__(self) -> int:
         return len(self.store)
 
+    def _store_for(self, text: str, prefixes: dict | None) -> ox.Store:
+        """The store that answers ``text`` (the subclass below fills it on demand)."""
+        return self.store
+
     def run(self, text: str, bindings: dict | None = None, prefixes: dict | None = None,
             max_rows: int | None = None) -> Result:
         from .queries import inject_values
 
         try:
-            answer = self.store.query(inject_values(text, bindings or {}), prefixes=prefixes)
+            answer = self._store_for(text, prefixes).query(inject_values(text, bindings or {}), prefixes=prefixes)
         except SyntaxError as e:
             raise QueryError(f"SPARQL syntax error: {e}") from None
         if isinstance(answer, ox.QueryBoolean):
@@ -89,6 +92,46 @@ def _at_most(items, max_rows: int | None):
         if max_rows is not None and n > max_rows:
             raise QueryError(f"the answer has more than {max_rows} rows; add LIMIT to the query or raise --max-rows")
         yield item
+
+
+class EmbeddedBackend(OxigraphBackend):
+    """The reasoned embedded graph, parsed from its verified cache only as far as the
+    queries run so far need: a query that reads five predicates parses those five (see
+    :mod:`etom_kg.predicates`); ``.store``, ``len()`` and any query the scan is unsure
+    of parse everything. Answers are those of the full graph."""
+
+    def __init__(self, graph):
+        import threading
+
+        self._graph = graph  # an etom_kg.cache.CachedGraph
+        self._store = ox.Store()
+        self._lock = threading.Lock()  # `serve` runs queries from several threads
+
+    @property
+    def store(self) -> ox.Store:
+        self._fill(None)
+        return self._store
+
+    def _store_for(self, text: str, prefixes: dict | None) -> ox.Store:
+        from .predicates import query_predicates
+
+        self._fill(query_predicates(text, prefixes))
+        return self._store
+
+    def _fill(self, predicates) -> None:
+        from .cache import CacheError
+
+        with self._lock:
+            if self._graph is None:
+                return
+            try:
+                self._graph.load(self._store, predicates)
+                if not self._graph.complete():
+                    return
+            except CacheError:  # checksummed, so only a bug gets here: fall back to reasoning
+                self._store = ox.Store()
+                prepare_reasoned(self._store)
+            self._graph = None  # complete: the file's bytes can go
 
 
 class RdflibBackend:
@@ -154,32 +197,63 @@ def _rdflib_to_term(x) -> Term | None:
 # --------------------------------------------------------------------------- embedded store
 
 
-def cache_dir() -> Path | None:
-    """Where the reasoned graph is cached; None when caching is switched off."""
+def _cache_dir_name() -> str | None:
     configured = os.environ.get(CACHE_ENV)
     if configured is not None:
-        return None if configured.strip().lower() in ("", "off", "none", "0") else Path(configured)
+        return None if configured.strip().lower() in ("", "off", "none", "0") else configured
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "etom-kg"
+    return os.path.join(base, "etom-kg")
+
+
+def cache_dir() -> Path | None:  # noqa: F821 (pathlib is imported lazily)
+    """Where the reasoned graph is cached; None when caching is switched off."""
+    from pathlib import Path
+
+    d = _cache_dir_name()
+    return None if d is None else Path(d)
+
+
+# The files whose content decides what the reasoned embedded graph holds (the rules, the
+# search keys and their normalisation).
+PREPARING_MODULES = ("rules.py", "store.py", "search.py", "text.py", "words/stopwords-en.txt", "words/stopwords-es.txt")
 
 
 def cache_key() -> str:
-    """Changes whenever the ontology, the reasoning rules or the package version change."""
+    """Changes whenever the ontology, the code that prepares it or the package version change.
+
+    CRC-32 and Adler-32 of each part (64 bits of key; a cache key, not a signature):
+    zlib checksums the ~1 MB in 0.2 ms, where importing hashlib alone costs a cold query 3 ms.
+    """
+    import zlib
+
     from .resources import ontology_bytes, package_file
 
-    h = hashlib.sha256()
-    parts = [__version__.encode(), ontology_bytes()]
-    parts += [package_file(name).read_bytes() for name in ("rules.py", "search.py", "text.py",
-                                                           "words/stopwords-en.txt", "words/stopwords-es.txt")]
-    for part in parts:
-        h.update(len(part).to_bytes(8, "big"))
-        h.update(part)
-    return h.hexdigest()[:24]
+    crc, adler = 0, 1
+    for part in (__version__.encode(), ontology_bytes(), *(package_file(m).read_bytes() for m in PREPARING_MODULES)):
+        framed = len(part).to_bytes(8, "big") + part
+        crc, adler = zlib.crc32(framed, crc), zlib.adler32(framed, adler)
+    return f"{crc:08x}{adler:08x}"
 
 
-def reasoned_cache_path() -> Path | None:
-    d = cache_dir()
-    return None if d is None else d / f"etom-reasoned-{cache_key()}.nt"
+def _reasoned_cache_file() -> str | None:
+    # str, not Path: importing pathlib costs a cold query 3-8 ms
+    d = _cache_dir_name()
+    return None if d is None else os.path.join(d, f"etom-reasoned-{cache_key()}.nt")
+
+
+def reasoned_cache_path() -> Path | None:  # noqa: F821 (pathlib is imported lazily)
+    from pathlib import Path
+
+    f = _reasoned_cache_file()
+    return None if f is None else Path(f)
+
+
+def write_atomically(path, data: bytes) -> None:
+    """:func:`etom_kg.files.write_atomically`, imported only when something is written: that
+    module's imports (tempfile, shutil, pathlib) would cost every cold query ~15 ms."""
+    from .files import write_atomically as write
+
+    write(path, data)
 
 
 def load_embedded(store: ox.Store) -> None:
@@ -188,41 +262,44 @@ def load_embedded(store: ox.Store) -> None:
     store.load(ontology_bytes(), format=ox.RdfFormat.TURTLE)
 
 
-def default_store(reasoned: bool = True) -> OxigraphBackend:
-    """The embedded eTOM graph in an in-memory oxigraph store, reasoned by default."""
-    store = ox.Store()
-    if not reasoned:
-        load_embedded(store)
-        return OxigraphBackend(store)
-    path = reasoned_cache_path()
-    if path is not None and path.is_file():
-        try:
-            store.load(path=str(path), format=ox.RdfFormat.N_TRIPLES)
-            return _embedded(store)
-        except (SyntaxError, OSError):
-            store = ox.Store()  # a damaged cache file is rebuilt below
+def prepare_reasoned(store: ox.Store) -> None:
+    """Fill the empty ``store`` with the embedded graph as queries see it: the ontology
+    and its OWL 2 RL closure. What this adds is cached (see :func:`default_store`)."""
     from .rules import materialize
     from .search import add_search_keys
 
     load_embedded(store)
     materialize(store)
     add_search_keys(store)
+
+
+def default_store(reasoned: bool = True) -> OxigraphBackend:
+    """The embedded eTOM graph in an in-memory oxigraph store, reasoned by default."""
+    store = ox.Store()
+    if not reasoned:
+        load_embedded(store)
+        return OxigraphBackend(store)
+    from . import cache
+
+    path = _reasoned_cache_file()
+    cached = None if path is None else cache.open_cache(path)
+    if cached is not None:
+        return _embedded(EmbeddedBackend(cached))
+    prepare_reasoned(store)
     if path is not None:
-        try:
-            write_atomically(path, store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()))
-        except OSError:
-            pass  # a read-only cache location only costs the next run ~30 ms
-    return _embedded(store)
+        cache.save(path, store)  # a cache that cannot be written only costs the next run the reasoning
+    return _embedded(OxigraphBackend(store))
 
 
-def _embedded(store: ox.Store) -> OxigraphBackend:
-    backend = OxigraphBackend(store)
+def _embedded(backend: OxigraphBackend) -> OxigraphBackend:
     backend.embedded = True  # the resolver may cache its name tables beside the reasoned graph
     return backend
 
 
 def open_persistent(path) -> OxigraphBackend:
     """A store built by ``etom-kg load`` (see etom_kg.commands.store)."""
+    from pathlib import Path
+
     from .errors import InputError
 
     p = Path(path)

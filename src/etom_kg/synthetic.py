@@ -68,6 +68,47 @@ def landscape(n_triples: int, processes: list[str], *, seed: int = 42) -> str:
     return "".join(lines)
 
 
+INVENTORY2 = "https://example.org/inventory2#"
+
+
+def linked_landscape(n_triples: int, processes: list[str], *, seed: int = 42) -> str:
+    """:func:`landscape` merged with a second application inventory, linked the way
+    enterprise data is: an application key (``owl:hasKey``), a functional owner,
+    ``owl:sameAs`` between known duplicates and a ``owl:hasValue`` class. It exercises
+    the OWL 2 RL rules beyond the common vocabulary (equality and class expressions)."""
+    rnd = random.Random(seed + 1)
+    a, ext = _iri(f"{RDF}type"), lambda x: _iri(f"{EXT}{x}")
+    lines = [
+        _t(ext("appId"), a, _iri(f"{OWL}DatatypeProperty")),
+        _t(_iri(f"{ETOM}Application"), _iri(f"{OWL}hasKey"), "_:key"),
+        _t("_:key", _iri(f"{RDF}first"), ext("appId")),
+        _t("_:key", _iri(f"{RDF}rest"), _iri(f"{RDF}nil")),
+        _t(ext("ownedBy"), a, _iri(f"{OWL}FunctionalProperty")),
+        _t(ext("ownedBy"), a, _iri(f"{OWL}ObjectProperty")),
+        _t(ext("tier"), a, _iri(f"{OWL}ObjectProperty")),
+        _t(ext("CriticalApplication"), _iri(f"{OWL}equivalentClass"), "_:critical"),
+        _t("_:critical", a, _iri(f"{OWL}Restriction")),
+        _t("_:critical", _iri(f"{OWL}onProperty"), ext("tier")),
+        _t("_:critical", _iri(f"{OWL}hasValue"), ext("tier1")),
+    ]
+    base = landscape(int(n_triples * 0.8), processes, seed=seed)
+    apps = sorted({line.split(" ", 1)[0] for line in base.splitlines() if "/enterprise#app" in line.split(" ", 1)[0]})
+    for app in apps:
+        number = app.rsplit("app", 1)[1].rstrip(">")
+        lines.append(_t(app, ext("appId"), _lit(f"APP-{number}")))
+        lines.append(_t(app, ext("ownedBy"), ext(f"team{rnd.randrange(50)}")))
+        if rnd.random() < 0.2:
+            lines.append(_t(app, ext("tier"), ext("tier1")))
+        if rnd.random() < 0.15:  # the same application in the second inventory, found by its key
+            twin = _iri(f"{INVENTORY2}app{number}")
+            lines.append(_t(twin, a, _iri(f"{ETOM}Application")))
+            lines.append(_t(twin, ext("appId"), _lit(f"APP-{number}")))
+            lines.append(_t(twin, _iri(f"{RDFS}label"), _lit(f"App {number} (inventory 2)")))
+        elif rnd.random() < 0.1:  # or linked by hand
+            lines.append(_t(app, _iri(f"{OWL}sameAs"), _iri(f"{INVENTORY2}legacy{number}")))
+    return base + "".join(lines)
+
+
 def level3_processes(store) -> list[str]:
     """The Level-3 process IRIs of an (asserted) oxigraph store, sorted."""
     rows = store.query(f"SELECT ?p WHERE {{ ?p a <{ETOM}Level3Process> }} ORDER BY ?p")

@@ -1,0 +1,98 @@
+"""A cold query parses only the cached segments of the predicates it reads
+(etom_kg.predicates, etom_kg.store.EmbeddedBackend): its answers must be the full graph's."""
+
+import pytest
+
+from etom_kg import cache
+from etom_kg import store as store_module
+from etom_kg.api import bindings_for
+from etom_kg.predicates import RDF_TYPE, query_predicates
+from etom_kg.queries import catalog
+
+# Values for the required parameters, and for optional ones whose default hides rows.
+PARAMS = {
+    "process": ["1.1.1.6", "Customer Relationship Management", "1.1.3"],
+    "topic": ["complaints", "reclamaciones", "billing"],
+    "vertical": ["Assurance", "Fulfillment"],
+    "horizontal": ["Customer Relationship Management"],
+    "text": ["problem", "1.1.1.6"],
+    "include_deprecated": [False, True],
+    "direct_only": [False, True],
+}
+
+
+def _cases():
+    for folder in ("cq", "reports", "checks"):
+        for q in catalog(folder):
+            variants = [{}]
+            for p in q.params:
+                values = PARAMS.get(p.name)
+                if values:
+                    variants = [dict(v, **{p.name: x}) for v in variants for x in values]
+                elif p.required:
+                    raise AssertionError(f"no test value for the required parameter {p.name} of {q.id}")
+            for params in variants[:6]:
+                yield pytest.param(q, params, id=f"{q.id}-{'-'.join(map(str, params.values())) or 'default'}")
+
+
+@pytest.fixture(scope="module")
+def cached_file(tmp_path_factory):
+    import pyoxigraph as ox
+
+    path = tmp_path_factory.mktemp("partial") / "reasoned.nt"
+    cache.save(path, store_module.default_store().store)
+    full = ox.Store()
+    assert cache.load(path, full)  # the whole file, as before segments existed
+    return path, store_module.OxigraphBackend(full)
+
+
+@pytest.mark.parametrize("q,params", list(_cases()))
+def test_partial_graph_answers_like_the_full_graph(cached_file, q, params):
+    path, full = cached_file
+    partial = store_module.EmbeddedBackend(cache.open_cache(path))
+    bindings = bindings_for(q, params)
+    expected = full.run(q.text, bindings)
+    got = partial.run(q.text, bindings)
+    assert got.variables == expected.variables
+    assert sorted(map(repr, got.rows)) == sorted(map(repr, expected.rows))
+    assert got.boolean == expected.boolean
+    if query_predicates(q.text) is not None:
+        assert len(partial._store) < len(full.store)  # really partial
+
+
+def test_processes_for_topic_reads_a_fraction_of_the_graph(cached_file):
+    path, full = cached_file
+    partial = store_module.EmbeddedBackend(cache.open_cache(path))
+    q = catalog("cq").get("processes-for-topic")
+    assert len(partial.run(q.text, bindings_for(q, {"topic": "complaints"})).rows) > 0
+    assert len(partial._store) < 0.6 * len(full.store)
+    assert len(partial) == len(full.store)  # len() and .store parse the rest
+
+
+@pytest.mark.parametrize("text", [
+    "SELECT * WHERE { ?s ?p ?o }",
+    "PREFIX e: <urn:e#> SELECT * WHERE { ?s e:a ?o ; ?p ?x }",
+    "PREFIX e: <urn:e#> SELECT * WHERE { ?s e:a [ ?p ?x ] }",
+    "PREFIX e: <urn:e#> SELECT * WHERE { ?s e:a/!e:b ?o }",
+    "PREFIX e: <urn:e#> SELECT * WHERE { ?s !(e:a|e:b) ?o }",
+    "PREFIX e: <urn:e#> SELECT * WHERE { (?a ?b) ?p ?x }",
+    "PREFIX e: <urn:e#> SELECT * WHERE { { SELECT ?a ?b WHERE { ?a e:p ?b } GROUP BY ?a ?b } ?s ?p ?o }",
+    "PREFIX e: <urn:e#> SELECT * WHERE { ?s e:p ?o FILTER(?o > 1) ?o ?q ?z }",
+    "DESCRIBE <urn:x>",
+    "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s <urn:p> ?o } }",
+    "BASE <urn:b/> SELECT * WHERE { ?s <p> ?o }",
+    "SELECT * WHERE { ?s undeclared:p ?o }",
+])
+def test_unsure_scans_read_everything(text):
+    assert query_predicates(text) is None
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("PREFIX e: <urn:e#> SELECT * WHERE { ?s a e:C ; e:p ?o , ?x }", {RDF_TYPE, "urn:e#C", "urn:e#p", "urn:e#"}),
+    ("PREFIX e: <urn:e#> SELECT ?a ?b ?c WHERE { ?a e:p+/^e:q ?b FILTER(!BOUND(?c)) } ORDER BY ?a ?b",
+     {"urn:e#p", "urn:e#q", "urn:e#"}),
+    ("SELECT * WHERE { ?s <urn:p> \"?x ?y ?z\" # ?s ?p ?o\n }", {"urn:p"}),
+    ("PREFIX e: <urn:e#> SELECT * WHERE { BIND(STR(?x) AS ?y) ?s e:p ?y }", {"urn:e#p", "urn:e#"}),
+])
+def test_scans_find_every_predicate(text, expected):
+    assert query_predicates(text) == expected
