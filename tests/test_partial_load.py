@@ -16,6 +16,7 @@ PARAMS = {
     "vertical": ["Assurance", "Fulfillment"],
     "horizontal": ["Customer Relationship Management"],
     "text": ["problem", "1.1.1.6"],
+    "domain": ["Customer Domain", "1.5"],
     "include_deprecated": [False, True],
     "direct_only": [False, True],
 }

@@ -184,19 +184,17 @@ def test_problem_handling_page(site, store):
 
 def test_every_page_lists_the_children_the_children_query_returns(site, store):
     for r in records(store, "process-details", include_deprecated=True):
-        if r["level"] >= 3:
-            continue
         tree = page(site, f"process/{local(r['process'])}.html").find(".//section[@id='children']/ul")
         listed = [a.get("data-process") for a in tree.findall("./li/a")] if tree is not None else []
         expected = {local(c["child"]) for c in records(store, "children", process=r["process"])}
         assert len(listed) == len(set(listed)) and set(listed) == expected, r["process"]
 
 
-def test_a_level1_page_lists_its_children_down_to_level3(site, store):
+def test_a_level1_page_lists_every_level_below_it(site, store):
     tree = page(site, "process/ServiceManagementAndOperations.html").find(".//section[@id='children']")
     listed = {a.get("data-process") for a in tree.iter("a")}
-    expected = {local(r["descendant"]) for r in records(store, "descendants", process="1.1.2") if r["level"] <= 3}
-    assert listed == expected and len(listed) > 5
+    expected = {local(r["descendant"]) for r in records(store, "descendants", process="1.1.2")}
+    assert listed == expected and {r["level"] for r in records(store, "descendants", process="1.1.2")} == {2, 3, 4}
 
 
 def test_downloads_are_the_process_own_statements(site, ontology):
@@ -388,3 +386,17 @@ def test_cli_bad_links_exit_2(tmp_path, capsys):
     assert "links.ttl" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
 
+
+
+def test_process_pages_show_every_level_below_them(site, store):
+    """Level-3 pages list their Level-4 parts, Level-4 pages their Level-5 parts, and a
+    Level-2 page the whole tree below it (issue 10)."""
+    def sub_processes(rel):
+        section = page(site, rel).find(".//section[@id='children']")
+        return {a.get("data-process") for a in section.iter("a")}
+
+    level4 = {local(r["child"]) for r in records(store, "children", process=PROC + "IsolateCustomerProblem")}
+    assert {"VerifyProductConfiguration", "PerformSpecificCustomerProblemDiagnostics"} <= level4
+    assert sub_processes("process/IsolateCustomerProblem.html") == level4
+    assert "GatherCustomerInformation" in sub_processes("process/BuildCustomerInsight.html")  # Level 5
+    assert {"IsolateCustomerProblem", "VerifyProductConfiguration"} <= sub_processes("process/ProblemHandling.html")

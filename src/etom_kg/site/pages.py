@@ -236,9 +236,9 @@ def _link_list(ctx: Context, processes: list[Process], root: str) -> str:
 
 
 def _tree(ctx: Context, p: Process, root: str, depth: int = 0) -> str:
-    """Children down to Level 3 (the depth the graph describes)."""
-    children = [c for c in ctx.model.visible(p.children) if c.level <= 3]
-    if not children or depth > 4:
+    """Sub-processes at every level below ``p`` (down to Level 5, the depth the framework gives)."""
+    children = [c for c in ctx.model.visible(p.children)]
+    if not children or depth > 6:
         return ""
     items = "".join(el("li", process_link(ctx, c, root) + _tree(ctx, c, root, depth + 1)) for c in children)
     return el("ul", items, {"class": "tree" if depth == 0 else None})
