@@ -160,8 +160,13 @@ def plan() -> Plan:
 
     apis: dict = {}
     for _, r in read_table("open-apis.csv"):
-        extra = ((f"<{ETOM}apiRelease>", turtle_string(r["release"])),) if r["release"] else ()
-        apis[r["id"]] = Element("api", r["id"], r["id"], r["name"], spanish_api(r["name"]), r["id"],
+        extra = (("etom:apiRelease", turtle_string(r["release"])),) if r["release"] else ()
+        name = r["name"]
+        if not name.endswith(("API", "Suite")):  # TMF656: the list drops "API", which would name the process
+            name += " API"
+            extra += (("skos:editorialNote", turtle_string(
+                f"The public Open API list names it \"{r['name']}\", without \"API\".", "en")),)
+        apis[r["id"]] = Element("api", r["id"], r["id"], name, spanish_api(name), r["id"],
                                 extra + (("dcterms:source", f"<{CITED['api']}>"),))
     blocks: dict = {}
     for _, r in read_table("oda-blocks.csv"):
