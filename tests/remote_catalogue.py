@@ -21,8 +21,11 @@ EXAMPLES = {
     "horizontal": ("1.1.1",),
     "type": ("any", "vertical"),
     "channel": ("telephone", "teléfono"),
+    "api": ("TMF622", "trouble ticket api"),
+    "block": ("CCM", "Producción"),
+    "flow": ("Trouble Ticket-to-Solution", "Del Pedido al Pago"),
 }
-SWITCHES = ("include_deprecated", "direct_only")  # booleans worth running as true too
+SWITCHES = ("include_deprecated", "direct_only", "include_parts")  # booleans worth running as true too
 
 
 def catalogue_cases() -> list[tuple[str, dict]]:
