@@ -109,6 +109,12 @@ FULL = {
     "flows-of-process": ({"process": "1.3.7"}, check_flows),  # Problem Handling by R16 id
     "processes-of-flow": ({"flow": "Trouble Ticket-to-Solution"}, check_trouble_ticket_flow),
     "link-coverage": ({}, check_coverage),
+    "process-tmf-links": ({}, lambda r: {(x["kind"], x["tmf_id"], x["how"]) for x in r.records()
+                                         if x["process"] == P + "ProblemHandling"} >= {
+        ("block", "CCM", "stated"), ("api", "TMF621", "via block"), ("abe", "Customer Problem ABE", "stated"),
+        ("flow", "Problem-to-Solution", "stated")} or fail(r.records()[:5])),
+    "flows": ({}, lambda r: (len(r) == 20 and dict(zip(r.column("label_en"), r.column("processes")))["Trouble Ticket-to-Solution"] == 2
+                             and "Del Pedido al Pago" in r.column("label_es")) or fail(r.records())),
 }
 
 MORE = [
