@@ -214,3 +214,23 @@ def test_shipped_graph_reasoned_links(reasoned):
         assert (child, E.takesPartInFlow, C.ProblemToSolutionFlow) not in reasoned
     assert (P.ProblemHandling, E.candidateApi, C.TMF621) in reasoned
     assert (P.CustomerRelationshipManagement, E.involvedInFlow, C.ProblemToSolutionFlow) in reasoned
+
+
+# ----------------------------------------------------------------- RDF exports carry the links
+
+
+@pytest.mark.parametrize("fmt, parser", [("turtle", "turtle"), ("jsonld", "json-ld")])
+def test_turtle_and_jsonld_exports_carry_links_and_provenance(fmt, parser):
+    import warnings
+
+    from etom_kg.exporters import export
+
+    g = rdflib.Graph()
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "ConjunctiveGraph is deprecated", DeprecationWarning)
+        g.parse(data=export(fmt), format=parser)
+    assert (P.ProblemHandling, E.takesPartInFlow, C.ProblemToSolutionFlow) in g
+    assert (C.CoreCommerceManagementBlock, E.exposesApi, C.TMF621) in g
+    record = rdflib.URIRef("https://w3id.org/etom-kg/mapping/gb921e/ProblemHandling--ProblemToSolutionFlow")
+    assert (record, E.statedIn, C.GB921E) in g and (C.GB921E, E.release, rdflib.Literal("20.0.1")) in g
+    assert (C.TMF621, rdflib.RDFS.label, rdflib.Literal("Trouble Ticket API", lang="en")) in g
