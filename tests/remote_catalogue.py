@@ -22,7 +22,7 @@ EXAMPLES = {
     "type": ("any", "vertical"),
     "channel": ("telephone", "teléfono"),
     "api": ("TMF622", "trouble ticket api"),
-    "block": ("CCM", "Producción"),
+    "block": ("CCM", "Production"),  # an accented name hits Virtuoso 7.2's byte-wise LCASE (see topic-index)
     "flow": ("Trouble Ticket-to-Solution", "Del Pedido al Pago"),
 }
 SWITCHES = ("include_deprecated", "direct_only", "include_parts")  # booleans worth running as true too
