@@ -113,6 +113,16 @@ FULL = {
                                          if x["process"] == P + "ProblemHandling"} >= {
         ("block", "CCM", "stated"), ("api", "TMF621", "via block"), ("abe", "Customer Problem ABE", "stated"),
         ("flow", "Problem-to-Solution", "stated")} or fail(r.records()[:5])),
+    "link-provenance": ({}, lambda r: (len(r) == 257 and {
+        (x["subject"], x["property"], x["object"], x["release"], x["justification"]) for x in r.records()} >= {
+        (P + "ProblemHandling", "https://w3id.org/etom-kg/ontology#takesPartInFlow", C + "ProblemToSolutionFlow",
+         "20.0.1", "stated in the source"),
+        (P + "ProblemHandling", "https://w3id.org/etom-kg/ontology#handlesEntity", C + "CustomerProblemAbe",
+         "", "stated in the source")}) or fail(r.records()[:3])),
+    "sid-abes": ({}, lambda r: (len(r) == 72 and {x["label_en"]: (x["sid_domain"], x["processes"]) for x in r.records()}[
+        "Customer Problem ABE"] == ("SID Customer domain", 1)) or fail(r.records()[:5])),
+    "open-apis": ({}, lambda r: (len(r) == 64 and {x["tmf_id"]: sorted(x["blocks"].split(", ")) for x in r.records()}[
+        "TMF621"] == ["CCM", "P"] and {x["tmf_id"]: x["release"] for x in r.records()}["TMF913"] == "") or fail(r.records()[:3])),
     "flows": ({}, lambda r: (len(r) == 20 and dict(zip(r.column("label_en"), r.column("processes")))["Trouble Ticket-to-Solution"] == 2
                              and "Del Pedido al Pago" in r.column("label_es")) or fail(r.records())),
 }

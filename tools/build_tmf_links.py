@@ -288,7 +288,9 @@ TITLES = {
 
 def element_block(e: Element) -> str:
     labels = f"{turtle_string(e.label_en, 'en')} , {turtle_string(e.label_es, 'es')}"
-    lines = [f"etomc:{e.local}", f"    a owl:NamedIndividual , etom:{CLASSES[e.kind]} ;",
+    # Typed by their class only: owl:NamedIndividual marks this graph's processes and concepts,
+    # which carry their own bilingual definitions; these elements cite TM Forum's names.
+    lines = [f"etomc:{e.local}", f"    a etom:{CLASSES[e.kind]} ;",
              f"    rdfs:label {labels} ;", f"    skos:prefLabel {labels} ;",
              f"    etom:tmfId {turtle_string(e.tmf_id)} ;"]
     if e.label_es != e.label_en:
@@ -333,7 +335,7 @@ def links_module(p: Plan) -> str:
                 f"\n# line {l.line}: {labels.get(l.subject, l.subject)} ({l.subject_key}) -> "
                 f"{labels.get(l.object, l.object)} ({l.object_key})\n"
                 f"{l.subject} etom:{l.prop} {l.object} .\n"
-                f"<{l.iri}>\n    a owl:NamedIndividual , etom:Mapping ;\n"
+                f"<{l.iri}>\n    a etom:Mapping ;\n"
                 f"    etom:mappingSubject {l.subject} ;\n    etom:mappingObject {l.object} ;\n"
                 f"    etom:mappingProperty etom:{l.prop} ;\n    etom:mappingJustification etomc:StatedInSource ;\n"
                 f"    etom:statedIn etomc:{source} ;\n    etom:sourceRow {l.line}{seq} .\n")
