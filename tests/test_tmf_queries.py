@@ -119,10 +119,12 @@ FULL = {
          "20.0.1", "stated in the source"),
         (P + "ProblemHandling", "https://w3id.org/etom-kg/ontology#handlesEntity", C + "CustomerProblemAbe",
          "", "stated in the source")}) or fail(r.records()[:3])),
-    "sid-abes": ({}, lambda r: (len(r) == 72 and {x["label_en"]: (x["sid_domain"], x["processes"]) for x in r.records()}[
-        "Customer Problem ABE"] == ("SID Customer domain", 1)) or fail(r.records()[:5])),
-    "open-apis": ({}, lambda r: (len(r) == 64 and {x["tmf_id"]: sorted(x["blocks"].split(", ")) for x in r.records()}[
-        "TMF621"] == ["CCM", "P"] and {x["tmf_id"]: x["release"] for x in r.records()}["TMF913"] == "") or fail(r.records()[:3])),
+    "sid-abes": ({}, lambda r: (len({x["abe"] for x in r.records()}) == 72 and {
+        (x["sid_domain"], x["managed_by"], x["handled_by"]) for x in r.records() if x["label_en"] == "Customer Problem ABE"}
+        == {("SID Customer domain", "CCM", P + "ProblemHandling")}) or fail(r.records()[:5])),
+    "open-apis": ({}, lambda r: (len({x["api"] for x in r.records()}) == 64 and sorted(
+        x["block"] for x in r.records() if x["tmf_id"] == "TMF621") == ["CCM", "P"]
+        and {x["tmf_id"]: x["release"] for x in r.records()}["TMF913"] in ("", None)) or fail(r.records()[:3])),  # unbound
     "flows": ({}, lambda r: (len(r) == 20 and dict(zip(r.column("label_en"), r.column("processes")))["Trouble Ticket-to-Solution"] == 2
                              and "Del Pedido al Pago" in r.column("label_es")) or fail(r.records())),
 }
