@@ -22,8 +22,11 @@ EXAMPLES = {
     "type": ("any", "vertical"),
     "channel": ("telephone", "teléfono"),
     "domain": ("Customer Domain", "1.5"),
+    "api": ("TMF622", "trouble ticket api"),
+    "block": ("CCM", "Production"),  # an accented name hits Virtuoso 7.2's byte-wise LCASE (see topic-index)
+    "flow": ("Trouble Ticket-to-Solution", "Del Pedido al Pago"),
 }
-SWITCHES = ("include_deprecated", "direct_only")  # booleans worth running as true too
+SWITCHES = ("include_deprecated", "direct_only", "include_parts")  # booleans worth running as true too
 
 
 def catalogue_cases() -> list[tuple[str, dict]]:

@@ -8,11 +8,12 @@ from etom_kg.queries import catalog
 
 PARAMS = {"topic": "complaints", "process": "1.1.1.6", "text": "customer", "vertical": "Assurance",
           "horizontal": "Customer Relationship Management", "channel": "web", "application": "Application 3",
-          "domain": "Customer Domain"}
+          "domain": "Customer Domain", "api": "TMF622", "block": "CCM", "flow": "Order-to-Payment"}
 VARIANTS = [  # extra parameter sets, to exercise optional parameters too
     {"topic": "reclamaciones", "include_deprecated": "true"},
     {"process": "Customer Relationship Management", "include_deprecated": "true"},
     {"process": "1.1.1.12", "direct_only": "true", "type": "vertical"},
+    {"api": "trouble ticket api", "block": "Producción", "include_parts": "true", "flow": "del pedido al pago", "level": "3"},
 ]
 
 

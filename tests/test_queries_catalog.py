@@ -36,7 +36,8 @@ def test_declared_columns_match_the_projection(store):
     from etom_kg.api import run_stored
 
     params = {"process": "1.1.1.6", "topic": "complaints", "text": "problem", "domain": "Customer Domain",
-              "vertical": "Assurance", "horizontal": "1.1.1"}
+              "vertical": "Assurance", "horizontal": "1.1.1",
+              "api": "TMF622", "block": "CCM", "flow": "Order-to-Payment"}
     for q in catalog("cq"):
         needed = {p.name: params[p.name] for p in q.params if p.required}
         result = run_stored(q, store, needed)

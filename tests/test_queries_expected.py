@@ -152,6 +152,10 @@ FULL = {
         "Assurance", "Billing & Revenue Management", "Fulfillment"] or fail(r.records())),
 }
 
+from test_tmf_queries import FULL as TMF_FULL  # noqa: E402 - issue 12: Open APIs, blocks, ABEs, flows
+
+FULL.update(TMF_FULL)
+
 
 def test_every_stored_query_has_expected_answers_here():
     assert sorted(FULL) == catalog("cq").ids()

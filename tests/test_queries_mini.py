@@ -101,7 +101,8 @@ def test_relations_and_lookup(mini_backends, engine):
 
 
 def test_every_query_agrees_between_engines_on_the_fixture(mini_backends):
-    params = {"process": "1.1.1.6", "topic": "complaints", "text": "a", "vertical": "Assurance", "horizontal": "1.1.1", "domain": "Customer Domain"}
+    params = {"process": "1.1.1.6", "topic": "complaints", "text": "a", "vertical": "Assurance", "horizontal": "1.1.1", "domain": "Customer Domain",
+              "api": "TMF622", "block": "CCM", "flow": "Order-to-Payment"}
     for q in catalog():
         needed = {p.name: params[p.name] for p in q.params if p.required}
         a = run_stored(q, mini_backends["oxigraph"], needed)

@@ -46,6 +46,15 @@ EXPECTED = {
     "ResponsibilityBroader": ("Duty", "ClassConstraintComponent"),
     "ApplicationLabel": ("App", "MinCountConstraintComponent"),
     "ApplicationSupportsCurrentProcess": ("App", "QualifiedMaxCountConstraintComponent"),
+    # issue 12: Open APIs, ODA blocks, SID ABEs, flows and mapping records
+    "FrameworkElementTmfId": ("Blk", "MinCountConstraintComponent"),
+    "OpenApiId": ("Api", "PatternConstraintComponent"),
+    "AbeSidDomain": ("Abe", "MaxCountConstraintComponent"),
+    "FlowStream": ("Flw", "MinCountConstraintComponent"),
+    "MappingSubject": ("Rec", "OrConstraintComponent"),
+    "MappingObject": ("Rec", "MinCountConstraintComponent"),
+    "MappingJustification": ("Rec", "MaxCountConstraintComponent"),
+    "MappingSource": ("Rec", "MinCountConstraintComponent"),
 }
 
 # Other resources of a fixture and what they set off. A process without a level cannot be

@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .errors import InputError
-from .namespaces import ETOM, PROC, RDFS, SKOS
+from .namespaces import ETOM, ETOMC, PROC, RDFS, SKOS
 
 RELATIONS = {"serves": "servesProcess", "realizes": "realizesProcess", "supports": "supportsProcess"}
 RELATION_ALIASES = {
@@ -306,12 +306,18 @@ def read_archimate(path: Path) -> tuple[list, list, dict]:
     model = archi_csv.read(path) if path.suffix.lower() == ".csv" or path.is_dir() else exchange.read(path)
     source = str(path)
     elements = {e.id: e for e in model.elements}
-    apps = [e for e in model.elements if e.type == APP]
+
+    def is_app(e) -> bool:
+        # ODA functional blocks of the eTOM graph are ApplicationComponents too (issue 12), but
+        # they are TM Forum's building blocks, not applications of the user's landscape.
+        return e is not None and e.type == APP and not (e.property(PROP_IRI) or "").startswith(ETOMC)
+
+    apps = [e for e in model.elements if is_app(e)]
     iris = {text_in(e.names): e.property(PROP_IRI) for e in apps if e.property(PROP_IRI)}
     rows, linked, ignored = [], set(), 0
     for r in model.relationships:
         s, t = elements.get(r.source), elements.get(r.target)
-        app, other = (s, t) if s is not None and s.type == APP else (t, s) if t is not None and t.type == APP else (None, None)
+        app, other = (s, t) if is_app(s) else (t, s) if is_app(t) else (None, None)
         if app is None:
             ignored += 1
             continue

@@ -32,6 +32,7 @@ NAME_PROPERTIES = {
     f"{ETOM}classicId": "id",
     f"{ETOM}r16Id": "id",
     f"{ETOM}v21Id": "id",
+    f"{ETOM}tmfId": "id",  # TMF622, CCM: TM Forum identifiers of Open APIs, blocks and flows
 }
 TIER_ORDER = ("id", "exact", "synonym", "stem", "overlap", "fuzzy")
 FUZZY_FACTOR = 0.65

@@ -19,7 +19,14 @@ Mapping (ArchiMate 3.1):
   temporal hand-over), both allowed between business processes;
 * applications (``etom:Application``) are **ApplicationComponent**s:
   ``etom:servesProcess`` → **Serving**, ``etom:realizesProcess`` → **Realization**
-  (automation, §12.1), a bare ``etom:supportsProcess`` → Serving.
+  (automation, §12.1), a bare ``etom:supportsProcess`` → Serving;
+* the companion TM Forum frameworks (issue 12): ODA functional blocks are
+  **ApplicationComponent**s, Open APIs **ApplicationInterface**s and SID ABEs
+  **DataObject**s. A block **aggregates** the APIs it exposes (Aggregation, not Composition:
+  one API sits in several blocks), **serves** the processes GB1022 assigns to it and
+  **accesses** its ABEs; a process **accesses** the ABEs GB991 maps to it, and an API a
+  source states for a process **serves** it. Candidate APIs derived through a block are not
+  drawn: the block's aggregation already says it. End-to-end flows stay in the RDF exports.
 
 Every relationship is checked against :mod:`etom_kg.archimate.rules` when it is built.
 """
@@ -38,6 +45,11 @@ MODEL_ID = "etom-kg-operations"
 PROP_IRI, PROP_CLASSIC, PROP_R16, PROP_LEVEL = "IRI", "eTOM classic id", "eTOM R16 id", "eTOM level"
 PROP_DEPRECATED, PROP_REPLACED_BY, PROP_LANGUAGE = "Deprecated", "Replaced by", "Language"
 PROP_LINK = "eTOM link"  # on application relationships: servesProcess, realizesProcess or supportsProcess
+PROP_TMF_ID, PROP_SID_DOMAIN = "TM Forum id", "SID domain"
+# etom class -> (ArchiMate element type, identifier prefix), for the companion frameworks
+FRAMEWORK_TYPES = (("FunctionalBlock", "ApplicationComponent", "block"),
+                   ("OpenApi", "ApplicationInterface", "api"),
+                   ("AggregateBusinessEntity", "DataObject", "abe"))
 PROPERTY_TYPES = {PROP_LEVEL: "number", PROP_DEPRECATED: "boolean"}  # others: string
 ID_CHARS = re.compile(r"[^A-Za-z0-9._-]")
 
@@ -164,6 +176,9 @@ def build_model(graph) -> Model:
     level = levels(graph)
     apps = _applications(graph)
     ids = {**concept_ids("etom", processes), **concept_ids("app", apps)}
+    framework = {cls: _instances(graph, cls) for cls, _type, _prefix in FRAMEWORK_TYPES}
+    for cls, _type, prefix in FRAMEWORK_TYPES:
+        ids.update(concept_ids(prefix, framework[cls]))
 
     def documentation(node) -> tuple:
         found: dict = {}
@@ -192,6 +207,16 @@ def build_model(graph) -> Model:
     for a in apps:
         elements.append(Element(ids[a], "ApplicationComponent", texts(preferred_labels(graph, a)), documentation(a),
                                 ((PROP_IRI, str(a)),)))
+    for cls, archimate_type, _prefix in FRAMEWORK_TYPES:
+        for x in framework[cls]:
+            props = [(PROP_IRI, str(x))]
+            props += [(PROP_TMF_ID, str(v)) for v in sorted(graph.objects(x, etom("tmfId")), key=str)]
+            for domain in sorted(graph.objects(x, etom("inSidDomain")), key=str):
+                props.append((PROP_SID_DOMAIN, text_in(texts(preferred_labels(graph, domain)))))
+            kind = preferred_labels(graph, URIRef(f"{ETOM}{cls}"))
+            ident = ", ".join(v for k, v in props if k == PROP_TMF_ID)
+            docs = documentation(x) or texts({lang: f"{label[:1].upper()}{label[1:]} {ident}." for lang, label in kind.items() if lang})
+            elements.append(Element(ids[x], archimate_type, texts(preferred_labels(graph, x)), docs, tuple(props)))
     types = {e.id: e.type for e in elements}
 
     relationships = []
@@ -222,13 +247,23 @@ def build_model(graph) -> Model:
         # The property keeps the eTOM relation, so a bare etom:supportsProcess survives a round trip.
         relate(kind, a, p, ((PROP_LINK, prop),))
 
+    blocks, apis, abes = (set(framework[cls]) for cls, _t, _p in FRAMEWORK_TYPES)
+    tmf_links = (("exposesApi", blocks, apis, "Aggregation", False), ("inFunctionalBlock", process_set, blocks, "Serving", True),
+                 ("usesApi", process_set, apis, "Serving", True), ("managesEntity", blocks, abes, "Access", False),
+                 ("handlesEntity", process_set, abes, "Access", False))
+    for prop, subjects, objects, kind, reverse in tmf_links:
+        for s, o in _pairs(graph, etom(prop), subjects, objects):
+            # a process *in* a block / *using* an API is served by it: the relationship runs the other way
+            relate(kind, *((o, s) if reverse else (s, o)), ((PROP_LINK, prop),))
+
     return Model(
         id=MODEL_ID,
         names=_ontology_texts(graph, f"{DCTERMS}title") or (Text("en", "eTOM Operations"),),
         documentation=_ontology_texts(graph, f"{DCTERMS}description"),
         elements=tuple(elements),
         relationships=tuple(relationships),
-        folders=_folders(graph, processes, apps, ids, elements, relationships),
+        folders=_folders(graph, processes, apps, ids, elements, relationships,
+                         [(labels, tuple(ids[x] for x in framework[cls])) for cls, labels in FRAMEWORK_FOLDERS if framework[cls]]),
         metadata=_metadata(graph),
     )
 
@@ -237,6 +272,12 @@ def _applications(graph) -> list:
     query = f"""SELECT DISTINCT ?a WHERE {{
         ?a a ?c . ?c <{RDFS}subClassOf>* <{ETOM}Application> . FILTER(isIRI(?a)) }}"""
     return sorted((row[0] for row in graph.query(query)), key=str)
+
+
+def _instances(graph, local: str) -> list:
+    from rdflib import RDF, URIRef
+
+    return sorted((x for x in graph.subjects(RDF.type, URIRef(f"{ETOM}{local}")) if isinstance(x, URIRef)), key=str)
 
 
 def _pairs(graph, predicate, subjects: set, objects: set) -> list:
@@ -292,7 +333,15 @@ RELATION_FOLDERS = (
 )
 
 
-def _folders(graph, processes, apps, ids, elements, relationships) -> tuple:
+FRAMEWORK_FOLDERS = (
+    ("FunctionalBlock", {"en": "ODA functional blocks", "es": "Bloques funcionales de ODA"}),
+    ("OpenApi", {"en": "TM Forum Open APIs", "es": "API abiertas de TM Forum"}),
+    ("AggregateBusinessEntity", {"en": "SID aggregate business entities", "es": "Entidades de negocio agregadas del SID"}),
+)
+TMF_PREFIXES = tuple(f"{prefix}-" for _c, _t, prefix in FRAMEWORK_TYPES)
+
+
+def _folders(graph, processes, apps, ids, elements, relationships, framework_folders=()) -> tuple:
     """Folders mirroring the Level-0 areas and, inside them, the Level-1 groupings; every
     process sits in exactly one folder (a grouping's folder holds all its descendants)."""
     from rdflib import URIRef
@@ -329,14 +378,18 @@ def _folders(graph, processes, apps, ids, elements, relationships) -> tuple:
     loose = tuple(ids[p] for p in processes if ids[p] not in placed)
     loose = tuple(sorted(loose, key=order.get))
     top = [Folder(FOLDER_LABELS["Business"], loose, tuple(area_folders))]
+    application = [Folder(texts(labels), members) for labels, members in framework_folders]
     if apps:
-        linked = Folder(texts({"en": "Applications linked to eTOM", "es": "Aplicaciones enlazadas con eTOM"}),
-                        tuple(ids[a] for a in apps))
-        top.append(Folder(FOLDER_LABELS["Application"], (), (linked,)))
+        application.insert(0, Folder(texts({"en": "Applications linked to eTOM", "es": "Aplicaciones enlazadas con eTOM"}),
+                                     tuple(ids[a] for a in apps)))
+    if application:
+        top.append(Folder(FOLDER_LABELS["Application"], (), tuple(application)))
     by_kind = {}
     for r in relationships:
         kind = r.type
-        if kind in ("Serving", "Realization") and r.source.startswith("app-"):
+        if r.source.startswith(TMF_PREFIXES) or r.target.startswith(TMF_PREFIXES):
+            kind = "tmf"
+        elif kind in ("Serving", "Realization") and r.source.startswith("app-"):
             kind = f"application {kind}"
         by_kind.setdefault(kind, []).append(r.id)
     relation_folders = []
@@ -347,6 +400,8 @@ def _folders(graph, processes, apps, ids, elements, relationships) -> tuple:
     if app_rels:
         relation_folders.append(Folder(texts({"en": "Application support", "es": "Soporte de aplicaciones"}),
                                        tuple(app_rels)))
+    if by_kind.get("tmf"):
+        relation_folders.append(Folder(texts({"en": "TM Forum links", "es": "Enlaces con TM Forum"}), tuple(by_kind["tmf"])))
     if relation_folders:
         top.append(Folder(FOLDER_LABELS["Relations"], (), tuple(relation_folders)))
     return tuple(top)

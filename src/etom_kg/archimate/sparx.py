@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 
-from .model import PROP_CLASSIC, Model, text_in
+from .model import PROP_CLASSIC, TMF_PREFIXES, Model, text_in
 
 HEADER = ("Name", "Type", "Stereotype", "Alias", "Notes", "CSV_KEY", "CSV_PARENT_KEY")
 # EA's ArchiMate 3 technology: UML base type and fully qualified stereotype per element type.
@@ -24,7 +24,9 @@ EA_TYPES = {
 def to_csv(model: Model, bom: bool = False) -> bytes:
     parent = {r.target: r.source for r in model.relationships if r.type == "Composition"}
     children: dict = {}
-    for e in model.elements:
+    # The Sparx file carries the process hierarchy (and applications); the TM Forum blocks, APIs
+    # and ABEs travel in the ArchiMate exchange file and the Archi CSV.
+    for e in (e for e in model.elements if not e.id.startswith(TMF_PREFIXES)):
         children.setdefault(parent.get(e.id), []).append(e)
     rows = [HEADER]
 

@@ -46,6 +46,8 @@ EXPORTERS: dict[str, Exporter] = {
         Exporter("sparx-csv", ".csv", "text/csv", f"{_EA}:to_sparx_csv",
                  "Sparx Enterprise Architect CSV with CSV_KEY/CSV_PARENT_KEY hierarchy columns",
                  options=("bom",)),
+        Exporter("sssom", ".sssom.tsv", "text/tab-separated-values", "etom_kg.exporters.sssom:to_sssom",
+                 "SSSOM/TSV: links to Open APIs, ODA blocks, SID ABEs and flows, with provenance", reasons=True),
     )
 }
 

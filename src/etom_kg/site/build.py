@@ -14,8 +14,8 @@ from .. import __version__
 from ..errors import InputError
 from .layout import poster_grid
 from .model import SiteModel, collect
-from .pages import (PROCESS_DIR, Context, catalogue_page, index_page, load_strings, ontology_page,
-                    process_page, sparql_page)
+from .pages import (FLOW_DIR, PROCESS_DIR, Context, catalogue_page, flow_page, index_page, load_strings,
+                    ontology_page, process_page, sparql_page)
 from .rdf import jsonld, own_triples, turtle
 
 MARKER = ".etom-kg-site"
@@ -55,6 +55,8 @@ def render_site(model: SiteModel, asserted_store) -> dict[str, bytes]:
         triples = own_triples(asserted_store, p.iri)
         files[f"{PROCESS_DIR}/{p.slug}.ttl"] = turtle(triples)
         files[f"{PROCESS_DIR}/{p.slug}.jsonld"] = jsonld(triples)
+    for f in model.flows:
+        files[f"{FLOW_DIR}/{f.slug}.html"] = flow_page(ctx, f)
     for name in STATIC_ASSETS:
         files[f"assets/{name}"] = asset(name).read_bytes()
     return {path: data.encode("utf-8") if isinstance(data, str) else data for path, data in sorted(files.items())}

@@ -35,6 +35,16 @@ def slug(iri: str) -> str:
     return "p-" + hashlib.sha256(iri.encode("utf-8")).hexdigest()[:16]
 
 
+def flow_slug(iri: str) -> str:
+    """A stable file name for a flow page: the local name of its etomc: IRI."""
+    local = re.split(r"[#/]", iri)[-1]
+    if _SAFE_SLUG.match(local):
+        return local
+    import hashlib
+
+    return "f-" + hashlib.sha256(iri.encode("utf-8")).hexdigest()[:16]
+
+
 def id_key(classic_id: str) -> tuple:
     """Sort key for classic ids: 1.1.1.10 after 1.1.1.9, processes without an id last."""
     if not classic_id:
@@ -75,6 +85,28 @@ class ApplicationLink:
     relation: str  # realizes | serves | supports | contributes
 
 
+@dataclass(frozen=True)
+class TmfLink:
+    """A link of a process to an ODA block, Open API, SID ABE or end-to-end flow (issue 12)."""
+
+    kind: str  # block | api | abe | flow
+    iri: str
+    tmf_id: str
+    label: Text
+    how: str  # stated | via block | inherited | through a part
+
+
+@dataclass(frozen=True)
+class Flow:
+    """An end-to-end business flow and the Operations processes its source lists, in order."""
+
+    iri: str
+    slug: str
+    label: Text
+    stream: Text
+    members: tuple  # ((position, process iri), ...)
+
+
 @dataclass
 class Process:
     iri: str
@@ -106,6 +138,7 @@ class Process:
     reached_from: list = field(default_factory=list)
     channels: list = field(default_factory=list)
     applications: list = field(default_factory=list)
+    tmf_links: list = field(default_factory=list)  # TmfLink
 
     @property
     def sort_key(self) -> tuple:
@@ -155,6 +188,7 @@ class SiteModel:
     ontology_terms: list  # OntologyTerm
     has_applications: bool
     include_deprecated: bool
+    flows: list = field(default_factory=list)  # Flow
 
     def process(self, iri: str) -> Process:
         return self.processes[iri]
@@ -239,7 +273,17 @@ def collect(backend, asserted, *, include_deprecated: bool = False, applications
                 processes[r["process"]].applications.append(
                     ApplicationLink(r["application"], r["application_label"], r["relation"])
                 )
+    for r in _records(backend, "process-tmf-links"):
+        if r["process"] in processes:
+            processes[r["process"]].tmf_links.append(
+                TmfLink(r["kind"], r["target"], r["tmf_id"], _text(r["label_en"], r["label_es"]), r["how"]))
+    flows = [
+        Flow(r["flow"], flow_slug(r["flow"]), _text(r["label_en"], r["label_es"]), _text(r["stream_en"], r["stream_es"]),
+             tuple((int(x["position"]), x["process"]) for x in _records(backend, "processes-of-flow", flow=r["flow"])))
+        for r in _records(backend, "flows")
+    ]
     return SiteModel(
+        flows=flows,
         processes=processes, verticals=verticals, horizontals=horizontals, area=area, matrix=matrix,
         topic_index={k: sorted(set(v)) for k, v in sorted(topic_index.items())},
         topic_names=dict(sorted(topic_names.items())), topics=topics,

@@ -11,9 +11,10 @@ from ..namespaces import PREFIXES
 from ..results import shorten
 from .html import bi, el, esc, external, link, void
 from .layout import Band, Cell
-from .model import Process, SiteModel, Text
+from .model import Flow, Process, SiteModel, Text
 
 PROCESS_DIR = "process"
+FLOW_DIR = "flow"
 
 
 @dataclass(frozen=True)
@@ -319,6 +320,49 @@ def _applications(ctx: Context, p: Process) -> str:
     return el("table", el("tbody", rows), {"class": "applications"})
 
 
+TMF_KINDS = (("block", "oda_block"), ("api", "open_apis"), ("abe", "sid_abes"), ("flow", "e2e_flows"))
+
+
+def _tmf_links(ctx: Context, p: Process, root: str) -> str:
+    """The process's ODA block, Open APIs, SID ABEs and flows, each with how it is known."""
+    if not p.tmf_links:
+        return el("p", ctx.ui("no_tmf_links"), {"class": "none"})
+    flows = {f.iri: f for f in ctx.model.flows}
+    parts = [el("p", ctx.ui("tmf_links_note"), {"class": "hint"})]
+    for kind, key in TMF_KINDS:
+        links = sorted((x for x in p.tmf_links if x.kind == kind), key=lambda x: (x.how != "stated", x.tmf_id, x.iri))
+        if not links:
+            continue
+        items = []
+        for x in links:
+            name = (el("code", esc(x.tmf_id)) + " " if x.tmf_id != x.label.en else "") + bi(x.label)
+            if kind == "flow" and x.iri in flows:
+                name = link(f"{root}{FLOW_DIR}/{flows[x.iri].slug}.html", name, {"class": "flow-link"})
+            how = ctx.ui("how_" + x.how.replace(" ", "_"))
+            items.append(el("li", name + " " + el("span", how, {"class": "tag"}),
+                            {"data-tmf": shorten(x.iri, PREFIXES), "data-how": x.how}))
+        parts.append(el("h3", ctx.ui(key)) + el("ul", "".join(items), {"class": f"tmf tmf-{kind}"}))
+    return "".join(parts)
+
+
+def flow_page(ctx: Context, f: Flow) -> str:
+    """A page per end-to-end flow: its stream and the Operations processes in the source's order."""
+    m = ctx.model
+    root = "../"
+    members = [(pos, m.process(iri)) for pos, iri in f.members if iri in m.processes]
+    if members:
+        items = "".join(el("li", process_link(ctx, p, root), {"value": str(pos), "data-process": p.slug})
+                        for pos, p in sorted(members, key=lambda t: (t[0], t[1].sort_key)))
+        listing = el("p", ctx.ui("flow_order_note"), {"class": "hint"}) + el("ol", items, {"class": "flow-processes"})
+    else:
+        listing = el("p", ctx.ui("no_flow_processes"), {"class": "none"})
+    facts = el("dl", el("dt", ctx.ui("stream")) + el("dd", bi(f.stream)) + el("dt", ctx.ui("iri"))
+               + el("dd", el("code", esc(f.iri), {"class": "iri"})), {"class": "facts"})
+    body = el("article", el("h1", bi(f.label)) + facts + _section(ctx, "processes", "flow_processes", listing),
+              {"class": "flow-page", "data-flow": f.slug})
+    return render(ctx, page="flow", title=f.label, body=body, root=root)
+
+
 def _vertical_members(ctx: Context, p: Process, root: str) -> str:
     m = ctx.model
     out = []
@@ -354,6 +398,7 @@ def process_page(ctx: Context, p: Process) -> str:
         sections.append(_section(ctx, "children", "children", tree or el("p", ctx.ui("no_children"), {"class": "none"})))
     sections.append(_section(ctx, "responsibilities", "responsibilities", _responsibilities(ctx, p)))
     sections.append(_section(ctx, "relations", "relations", _relations(ctx, p, root)))
+    sections.append(_section(ctx, "tmf", "tmf_links", _tmf_links(ctx, p, root)))
     if p.channels:
         chans = "".join(el("li", bi(c.label)) for c in sorted(p.channels, key=lambda c: c.label.en))
         sections.append(_section(ctx, "channels", "channels", el("ul", chans, {"class": "chips"})))

@@ -1,0 +1,68 @@
+"""The site's share of issue 12: process pages list their ODA block, Open APIs, SID ABEs and
+flows, and each end-to-end flow has a page listing its processes in the source's order."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    from etom_kg.site import build_site
+
+    out = tmp_path_factory.mktemp("tmf-site") / "site"
+    build_site(out)
+    return out
+
+
+def page(site: Path, rel: str) -> ET.Element:
+    return ET.parse(site / rel).getroot()  # the pages are polyglot HTML: they parse as XML
+
+
+def shown(element: ET.Element, lang: str) -> str:
+    parts = [element.text or ""]
+    for child in element:
+        if not ("l" in (child.get("class") or "").split() and child.get("lang") != lang):
+            parts.append(shown(child, lang))
+        parts.append(child.tail or "")
+    return " ".join("".join(parts).split())
+
+
+def tmf_items(root: ET.Element, kind: str) -> dict:
+    lists = [u for u in root.iter("ul") if f"tmf-{kind}" in (u.get("class") or "").split()]
+    return {li.get("data-tmf"): li.get("data-how") for u in lists for li in u.iter("li")}
+
+
+def test_problem_handling_lists_block_apis_abes_and_flows(site):
+    root = page(site, "process/ProblemHandling.html")
+    assert tmf_items(root, "block") == {"etomc:CoreCommerceManagementBlock": "stated"}
+    apis = tmf_items(root, "api")
+    assert apis["etomc:TMF621"] == "via block" and len(apis) == 14
+    assert tmf_items(root, "abe") == {"etomc:CustomerProblemAbe": "stated", "etomc:ProductTestAbe": "stated"}
+    assert tmf_items(root, "flow") == {"etomc:ProblemToSolutionFlow": "stated", "etomc:ComplaintToSolutionFlow": "stated"}
+    links = [a.get("href") for a in root.iter("a") if "flow-link" in (a.get("class") or "").split()]
+    assert sorted(links) == ["../flow/ComplaintToSolutionFlow.html", "../flow/ProblemToSolutionFlow.html"]
+    section = next(s for s in root.iter("section") if s.get("id") == "tmf")
+    assert "Trouble Ticket API" in shown(section, "en") and "a través del bloque" in shown(section, "es")
+
+
+def test_a_sub_process_shows_its_inherited_block_and_no_flow(site):
+    root = page(site, "process/CreateCustomerProblemReport.html")
+    assert tmf_items(root, "block") == {"etomc:CoreCommerceManagementBlock": "inherited"}
+    assert tmf_items(root, "flow") == {} and tmf_items(root, "api") == {}
+
+
+def test_a_page_per_flow_with_its_processes_in_order(site):
+    flows = sorted(p.name for p in (site / "flow").glob("*.html"))
+    assert len(flows) == 20 and "TroubleTicketToSolutionFlow.html" in flows
+    root = page(site, "flow/TroubleTicketToSolutionFlow.html")
+    items = [li for ol in root.iter("ol") if "flow-processes" in (ol.get("class") or "").split() for li in ol.iter("li")]
+    assert [(li.get("value"), li.get("data-process")) for li in items] == [
+        ("1", "ServiceProblemManagement"), ("2", "ResourceTroubleManagement")]
+    assert "Del Ticket de Incidencia a la Solución" in shown(root, "es")
+    assert "Network Centric Process Flows" in shown(root, "en")
+    empty = page(site, "flow/IdeaToBusinessPlanFlow.html")  # product flows list no Operations process
+    assert [ol for ol in empty.iter("ol") if "flow-processes" in (ol.get("class") or "")] == []
