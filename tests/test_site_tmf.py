@@ -66,3 +66,16 @@ def test_a_page_per_flow_with_its_processes_in_order(site):
     assert "Network Centric Process Flows" in shown(root, "en")
     empty = page(site, "flow/IdeaToBusinessPlanFlow.html")  # product flows list no Operations process
     assert [ol for ol in empty.iter("ol") if "flow-processes" in (ol.get("class") or "")] == []
+
+
+def test_a_flow_page_marks_its_processes_on_the_map(site):
+    """Issue 12: the page of a flow shows the map with the flow's processes marked: a box that
+    takes part is a match, a box one of whose parts takes part contains a match."""
+    root = page(site, "flow/TroubleTicketToSolutionFlow.html")
+    marks = {a.get("data-process"): a.get("class") for a in root.iter("a")
+             if "box" in (a.get("class") or "").split()}
+    assert marks["ServiceProblemManagement"] == marks["ResourceTroubleManagement"] == "box match"
+    assert marks["Selling"] == "box"
+    order = page(site, "flow/OrderToPaymentFlow.html")
+    classes = {a.get("class") for a in order.iter("a") if "box" in (a.get("class") or "").split()}
+    assert {"box match", "box contains-match"} & classes and "box" in classes

@@ -44,8 +44,9 @@ def render_site(model: SiteModel, asserted_store) -> dict[str, bytes]:
         template=Template(asset("page.html").read_text(encoding="utf-8")),
         version=__version__,
     )
+    grid = poster_grid(model)
     files: dict[str, str | bytes] = {
-        "index.html": index_page(ctx, poster_grid(model)),
+        "index.html": index_page(ctx, grid),
         "processes.html": catalogue_page(ctx),
         "ontology.html": ontology_page(ctx),
         "sparql.html": sparql_page(ctx),
@@ -56,7 +57,7 @@ def render_site(model: SiteModel, asserted_store) -> dict[str, bytes]:
         files[f"{PROCESS_DIR}/{p.slug}.ttl"] = turtle(triples)
         files[f"{PROCESS_DIR}/{p.slug}.jsonld"] = jsonld(triples)
     for f in model.flows:
-        files[f"{FLOW_DIR}/{f.slug}.html"] = flow_page(ctx, f)
+        files[f"{FLOW_DIR}/{f.slug}.html"] = flow_page(ctx, f, grid)
     for name in STATIC_ASSETS:
         files[f"assets/{name}"] = asset(name).read_bytes()
     return {path: data.encode("utf-8") if isinstance(data, str) else data for path, data in sorted(files.items())}

@@ -74,11 +74,13 @@ def render(ctx: Context, *, page: str, title: Text, body: str, root: str) -> str
 # --------------------------------------------------------------------------- the map
 
 
-def _box(ctx: Context, cell: Cell, root: str) -> str:
+def _box(ctx: Context, cell: Cell, root: str, highlight: dict | None = None) -> str:
     m = ctx.model
     b = cell.box
     p = m.process(b.process)
     cls = ["box"]
+    if highlight and p.slug in highlight:
+        cls.append(highlight[p.slug])
     attributes = {"data-process": p.slug, "data-columns": f"{b.start}-{b.start + b.span - 1}"}
     extra = ""
     if b.unassigned:
@@ -98,7 +100,7 @@ def _box(ctx: Context, cell: Cell, root: str) -> str:
     return el("td", link(page_url(p, root), content, attributes), {"colspan": colspan})
 
 
-def _band(ctx: Context, band: Band, root: str) -> str:
+def _band(ctx: Context, band: Band, root: str, highlight: dict | None = None) -> str:
     h = ctx.model.process(band.horizontal)
     rows = []
     for i, cells in enumerate(band.rows):
@@ -110,7 +112,7 @@ def _band(ctx: Context, band: Band, root: str) -> str:
                      {"class": "grouping-link", "data-process": h.slug}),
                 {"scope": "rowgroup", "rowspan": str(len(band.rows)), "class": "horizontal"},
             )
-        tds = "".join(_box(ctx, c, root) if c.box else el("td", "", {"class": "empty"}) for c in cells)
+        tds = "".join(_box(ctx, c, root, highlight) if c.box else el("td", "", {"class": "empty"}) for c in cells)
         rows.append(el("tr", head + tds))
     return el("tbody", "".join(rows), {"class": "band", "data-horizontal": h.slug})
 
@@ -159,6 +161,25 @@ def _json_script(element_id: str, data: dict) -> str:
     return el("script", text, {"type": "application/json", "id": element_id})
 
 
+def _poster(ctx: Context, grid: list[Band], root: str, highlight: dict | None = None) -> str:
+    """The grid of the poster: verticals as columns, horizontal bands of Level-2 boxes.
+    ``highlight`` maps a box's slug to an extra class (a flow page marks its processes)."""
+    m = ctx.model
+    cols = void("col", {"class": "rowhead"}) + "".join(void("col", {"class": f"vcol v{i}"}) for i, _ in enumerate(m.verticals))
+    thead = el("tr", el("th", ctx.ui("corner"), {"class": "corner", "scope": "col"}) + "".join(
+        el("th", link(page_url(m.process(v), root), el("span", bi(m.process(v).label), {"class": "name"}),
+                      {"class": "grouping-link", "data-process": m.process(v).slug}),
+           {"scope": "col", "class": f"vertical v{i}", "data-vertical": m.process(v).slug})
+        for i, v in enumerate(m.verticals)
+    ))
+    return el(
+        "table",
+        el("caption", ctx.ui("map_caption")) + el("colgroup", cols) + el("thead", thead)
+        + "".join(_band(ctx, b, root, highlight) for b in grid),
+        {"class": "poster" + (" heat" if m.has_applications else ""), "id": "map"},
+    )
+
+
 def index_page(ctx: Context, grid: list[Band]) -> str:
     m = ctx.model
     root = ""
@@ -200,19 +221,7 @@ def index_page(ctx: Context, grid: list[Band]) -> str:
         {"class": "ask", "id": "ask-form", "action": "ask", "role": "search"},
     )
     intro = el("header", el("h1", heading) + el("p", ctx.ui("map_intro"), {"class": "lead"}), {"class": "map-head"})
-    cols = void("col", {"class": "rowhead"}) + "".join(void("col", {"class": f"vcol v{i}"}) for i, _ in enumerate(m.verticals))
-    thead = el("tr", el("th", ctx.ui("corner"), {"class": "corner", "scope": "col"}) + "".join(
-        el("th", link(page_url(m.process(v), root), el("span", bi(m.process(v).label), {"class": "name"}),
-                      {"class": "grouping-link", "data-process": m.process(v).slug}),
-           {"scope": "col", "class": f"vertical v{i}", "data-vertical": m.process(v).slug})
-        for i, v in enumerate(m.verticals)
-    ))
-    table = el(
-        "table",
-        el("caption", ctx.ui("map_caption")) + el("colgroup", cols) + el("thead", thead)
-        + "".join(_band(ctx, b, root) for b in grid),
-        {"class": "poster" + (" heat" if m.has_applications else ""), "id": "map"},
-    )
+    table = _poster(ctx, grid, root)
     others = m.ordered(i for i, p in m.processes.items() if p.level == 0 and i != m.area)
     other_areas = el("p", ctx.ui("other_areas") + " " + ", ".join(process_link(ctx, p, root) for p in others),
                      {"class": "other-areas"}) if others else ""
@@ -345,8 +354,10 @@ def _tmf_links(ctx: Context, p: Process, root: str) -> str:
     return "".join(parts)
 
 
-def flow_page(ctx: Context, f: Flow) -> str:
-    """A page per end-to-end flow: its stream and the Operations processes in the source's order."""
+def flow_page(ctx: Context, f: Flow, grid: list[Band] | None = None) -> str:
+    """A page per end-to-end flow: its stream, the Operations processes in the source's order,
+    and the map with the flow's boxes marked ("match": the box takes part itself;
+    "contains-match": one of its parts does)."""
     m = ctx.model
     root = "../"
     members = [(pos, m.process(iri)) for pos, iri in f.members if iri in m.processes]
@@ -358,7 +369,16 @@ def flow_page(ctx: Context, f: Flow) -> str:
         listing = el("p", ctx.ui("no_flow_processes"), {"class": "none"})
     facts = el("dl", el("dt", ctx.ui("stream")) + el("dd", bi(f.stream)) + el("dt", ctx.ui("iri"))
                + el("dd", el("code", esc(f.iri), {"class": "iri"})), {"class": "facts"})
-    body = el("article", el("h1", bi(f.label)) + facts + _section(ctx, "processes", "flow_processes", listing),
+    highlight: dict[str, str] = {}
+    for _, p in members:
+        ancestor = m.processes.get(p.parent) if p.parent else None
+        while ancestor is not None:
+            highlight.setdefault(ancestor.slug, "contains-match")
+            ancestor = m.processes.get(ancestor.parent) if ancestor.parent else None
+    for _, p in members:
+        highlight[p.slug] = "match"
+    on_map = _section(ctx, "flow-map", "flow_on_map", el("div", _poster(ctx, grid, root, highlight), {"class": "map-scroll"})) if grid else ""
+    body = el("article", el("h1", bi(f.label)) + facts + _section(ctx, "processes", "flow_processes", listing) + on_map,
               {"class": "flow-page", "data-flow": f.slug})
     return render(ctx, page="flow", title=f.label, body=body, root=root)
 
