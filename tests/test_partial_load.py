@@ -8,6 +8,7 @@ from etom_kg import store as store_module
 from etom_kg.api import bindings_for
 from etom_kg.predicates import RDF_TYPE, query_predicates
 from etom_kg.queries import catalog
+from remote_catalogue import EXAMPLES  # the example values of every other parameter
 
 # Values for the required parameters, and for optional ones whose default hides rows.
 PARAMS = {
@@ -27,7 +28,7 @@ def _cases():
         for q in catalog(folder):
             variants = [{}]
             for p in q.params:
-                values = PARAMS.get(p.name)
+                values = PARAMS.get(p.name) or list(EXAMPLES.get(p.name, ()))
                 if values:
                     variants = [dict(v, **{p.name: x}) for v in variants for x in values]
                 elif p.required:
