@@ -166,9 +166,11 @@ def test_problem_handling_page(site, store):
     definition = article.findall(".//p[@class='l definition']")
     assert [p.get("lang") for p in definition] == ["en", "es"] and all(p.text for p in definition)
 
-    children = [a.get("data-process") for a in article.find(".//section[@id='children']").iter("a")]
+    tree = article.find(".//section[@id='children']/ul")
+    children = [a.get("data-process") for a in tree.findall("./li/a")]
     expected = [local(r["child"]) for r in records(store, "children", process=PROC + "ProblemHandling")]
     assert children == expected and len(children) == 6
+    assert len(list(tree.iter("a"))) > 6  # their Level-4 parts are listed under them
 
     responsibilities = {li.get("data-responsibility") for li in article.find(".//section[@id='responsibilities']").iter("li")}
     assert responsibilities == {
