@@ -176,9 +176,10 @@ def test_clicking_problem_handling_opens_its_page_with_its_level3_children(page,
     page.click("#map a.box[data-process='ProblemHandling']")
     page.wait_for_url("**/process/ProblemHandling.html")
     assert page.locator("h1").inner_text() == "1.1.1.6 Problem Handling"
-    listed = page.locator("#children a").all_inner_texts()
+    listed = page.locator("#children > ul > li > a").all_inner_texts()
     expected = [f"{r['id']} {r['label']}" for r in records(store, "children", process="1.1.1.6")]
     assert len(expected) == 6 and [" ".join(t.split()) for t in listed] == expected
+    assert page.locator("#children a").count() > 6  # and their Level-4 parts below them
 
 
 def test_reclamaciones_highlights_the_same_boxes_as_complaints(page, site_url, store):
