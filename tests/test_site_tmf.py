@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from test_site import page, shown  # the pages are polyglot HTML: they parse as XML
 
 
 @pytest.fixture(scope="module")
@@ -18,17 +19,6 @@ def site(tmp_path_factory) -> Path:
     return out
 
 
-def page(site: Path, rel: str) -> ET.Element:
-    return ET.parse(site / rel).getroot()  # the pages are polyglot HTML: they parse as XML
-
-
-def shown(element: ET.Element, lang: str) -> str:
-    parts = [element.text or ""]
-    for child in element:
-        if not ("l" in (child.get("class") or "").split() and child.get("lang") != lang):
-            parts.append(shown(child, lang))
-        parts.append(child.tail or "")
-    return " ".join("".join(parts).split())
 
 
 def tmf_items(root: ET.Element, kind: str) -> dict:
