@@ -34,8 +34,3 @@ bench: install
 
 clean:
 	rm -rf $(VENV) build dist
-
-# Until the module assembler writes ontology/etom.ttl: copy ontology/modules/synonyms.ttl
-# (without its prefixes) between the "synonyms module" markers at the end of etom.ttl.
-synonyms:
-	$(PYTHON) -c "import re,pathlib as p; m=p.Path('ontology/modules/synonyms.ttl').read_text(encoding='utf-8'); body=m[m.index('etom:searchKey a'):].rstrip('\n')+'\n'; o=p.Path('ontology/etom.ttl'); t=o.read_text(encoding='utf-8'); a=t.index('# >>> synonyms module\n')+len('# >>> synonyms module\n'); b=t.index('# <<< synonyms module'); o.write_text(t[:a]+body+t[b:], encoding='utf-8')"
