@@ -5,7 +5,15 @@ The endpoint (``/sparql``) answers GET ``?query=`` and POST (form or
 N-Triples, JSON-LD or RDF/XML for graph queries, as the ``Accept`` header asks. It is
 read-only (updates get 403), never reaches the network (SERVICE gets 400), stops a query
 after ``timeout`` seconds (503) and refuses results larger than ``max_rows`` (400, with
-the advice to add a LIMIT) instead of cutting them silently.
+the advice to add a LIMIT) instead of cutting them silently. ``/query/NAME?param=value``
+runs a stored query of the catalogue with its parameters bound as ``etom-kg query`` binds
+them, under the same limits.
+
+The server speaks HTTP/1.1 with keep-alive (every reply carries its Content-Length),
+compresses text answers with gzip when the client accepts it, gives static files an ETag
+and Last-Modified (and answers the conditional requests with 304), answers HEAD like GET
+without the body and OPTIONS with the allowed methods, and shows a styled 404 page to
+browsers (plain text to other clients).
 
 Queries run in worker processes that hold a copy of the graph: a query that runs too
 long is stopped by ending its process, which a thread could not do. Nothing listens
@@ -17,6 +25,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import multiprocessing
+import os
 import queue
 import re
 import socket
@@ -43,6 +52,7 @@ MAX_CONNECTIONS = 64  # requests handled at once; more get 503 at once
 LOCAL_NAMES = ("localhost", "127.0.0.1", "::1")
 ENDPOINT_PATH = "/sparql"
 ASK_PATH = "/ask"  # plain questions, answered by a stored query (see etom_kg.ask)
+QUERY_PATH = "/query/"  # /query/NAME?param=value: a stored query of the catalogue, bound on the server
 
 SOLUTION_TYPES = (  # first is the default
     "application/sparql-results+json", "application/json", "application/sparql-results+xml",
@@ -64,6 +74,7 @@ class Answer:
     status: int
     content_type: str
     body: bytes
+    count: int | None = None  # rows or triples of a result (sent as X-Result-Count)
 
     @classmethod
     def error(cls, status: int, message: str) -> "Answer":
@@ -183,17 +194,38 @@ def execute(store, text: str, accept: str | None, max_rows: int) -> Answer:
         fmt = {"text/turtle": ox.RdfFormat.TURTLE, "application/n-triples": ox.RdfFormat.N_TRIPLES,
                "application/ld+json": ox.RdfFormat.JSON_LD, "application/rdf+xml": ox.RdfFormat.RDF_XML}[media]
         prefixes = PREFIXES if fmt == ox.RdfFormat.TURTLE else None
-        return Answer(200, media + "; charset=utf-8", ox.serialize(triples, format=fmt, prefixes=prefixes))
+        return Answer(200, media + "; charset=utf-8", ox.serialize(triples, format=fmt, prefixes=prefixes),
+                      len(triples))
     media = negotiate(accept, SOLUTION_TYPES)
     if media is None:
         return Answer.error(406, "acceptable result types: " + ", ".join(SOLUTION_TYPES))
-    variables = [v.value for v in answer.variables]
+    variables = projection_order(text, [v.value for v in answer.variables])
     rows = []
     for solution in answer:
         rows.append(tuple(ox_to_term(solution[v]) for v in variables))
         if len(rows) > max_rows:
             return Answer.error(400, too_many)
-    return _solutions(media, variables, rows, None)
+    solutions = _solutions(media, variables, rows, None)
+    return Answer(solutions.status, solutions.content_type, solutions.body, len(rows))
+
+
+_SELECT_STAR = re.compile(r"SELECT\s+(?:(?:DISTINCT|REDUCED)\s+)?\*", re.IGNORECASE)
+_VARIABLE = re.compile(r"[?$](\w+)")
+
+
+def projection_order(text: str, variables: list) -> list:
+    """The result's variables in the order the query names them: its projection, or for
+    ``SELECT *`` the order they first appear in the query (the engine sorts them by name)."""
+    from .queries import _mask
+
+    masked = _mask(text)  # comments, literals and IRIs blanked: only the query's own words
+    select = re.search(r"\bSELECT\b", masked, re.IGNORECASE)
+    if select is None or not _SELECT_STAR.match(masked, select.start()):
+        return variables
+    first: dict = {}
+    for m in _VARIABLE.finditer(masked, select.end()):
+        first.setdefault(m.group(1), m.start())
+    return sorted(variables, key=lambda v: (first.get(v, len(masked)), variables.index(v)))
 
 
 # --------------------------------------------------------------------------- worker processes
@@ -309,6 +341,7 @@ class QueryRunner:
 
 class SiteHandler(SimpleHTTPRequestHandler):
     server_version = f"etom-kg/{__version__}"
+    protocol_version = "HTTP/1.1"  # keep-alive: every reply says its Content-Length
     timeout = READ_TIMEOUT  # socket timeout for reading the request (StreamRequestHandler)
     extensions_map = {
         **SimpleHTTPRequestHandler.extensions_map,
@@ -332,7 +365,7 @@ class SiteHandler(SimpleHTTPRequestHandler):
     # ---- SPARQL protocol
 
     def _is_endpoint(self) -> bool:
-        return urlsplit(self.path).path == ENDPOINT_PATH
+        return urlsplit(getattr(self, "path", "")).path == ENDPOINT_PATH
 
     def _host_allowed(self) -> bool:
         """DNS rebinding: a page on another site may make the browser send requests here under
@@ -351,35 +384,59 @@ class SiteHandler(SimpleHTTPRequestHandler):
                                       + ", ".join(sorted(self.server.host_names))))
 
     def list_directory(self, path):  # a folder is never listed
-        self._reply(Answer.error(404, "not found"))
+        self._not_found()
         return None
 
     def do_HEAD(self) -> None:  # noqa: N802
-        if not self._host_allowed():
-            return self._refuse_host()
-        if not self._is_endpoint():
-            return super().do_HEAD()
-        self._protocol(parse_qs(urlsplit(self.path).query, keep_blank_values=True))  # as GET, without the body
+        self.do_GET()  # _reply and _static leave the body out of a HEAD answer
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        self._close_if_body_unread()
         if not self._host_allowed():
             return self._refuse_host()
-        if urlsplit(self.path).path == ASK_PATH:
-            return self._ask(parse_qs(urlsplit(self.path).query, keep_blank_values=True))
-        if not self._is_endpoint():
-            return super().do_GET()
+        path = urlsplit(self.path).path
         params = parse_qs(urlsplit(self.path).query, keep_blank_values=True)
-        self._protocol(params)
+        if path == ASK_PATH:
+            return self._ask(params)
+        if path.startswith(QUERY_PATH):
+            return self._stored(path[len(QUERY_PATH):], params)
+        if path == ENDPOINT_PATH:
+            return self._protocol(params)
+        return self._static()
+
+    def do_OPTIONS(self) -> None:  # noqa: N802
+        self._close_if_body_unread()
+        if not self._host_allowed():
+            return self._refuse_host()
+        self.send_response(204)
+        self.send_header("Allow", self._allowed())
+        self.end_headers()
+
+    def _refuse_method(self) -> None:
+        self.close_connection = True  # a body we do not read must not be taken for the next request
+        self._reply(Answer.error(405, f"{self.command} is not allowed here; allowed: {self._allowed()}"),
+                    allow=self._allowed())
+
+    do_PUT = do_DELETE = do_PATCH = _refuse_method  # noqa: N815
+
+    def _allowed(self) -> str:
+        if getattr(self, "path", "") in ("*", ENDPOINT_PATH) or self._is_endpoint():
+            return "GET, HEAD, POST, OPTIONS"
+        return "GET, HEAD, OPTIONS"
 
     def do_POST(self) -> None:  # noqa: N802
         if not self._host_allowed():
+            self.close_connection = True
             return self._refuse_host()
         if not self._is_endpoint():
-            return self._reply(Answer.error(405, "only /sparql accepts POST"), allow="GET, HEAD")
+            self.close_connection = True
+            return self._reply(Answer.error(405, "only /sparql accepts POST"), allow=self._allowed())
         length = self.headers.get("Content-Length")
         if length is None or not length.isdigit():
+            self.close_connection = True
             return self._reply(Answer.error(411, "a POST needs a Content-Length"))
         if int(length) > MAX_QUERY_BYTES:
+            self.close_connection = True
             return self._reply(Answer.error(413, f"the request is larger than {MAX_QUERY_BYTES} bytes"))
         try:
             raw = self.rfile.read(int(length))
@@ -387,6 +444,7 @@ class SiteHandler(SimpleHTTPRequestHandler):
             self.close_connection = True
             return None  # the client stopped sending: free the thread, nothing to answer
         if len(raw) < int(length):
+            self.close_connection = True
             return self._reply(Answer.error(400, "the request body is shorter than its Content-Length"))
         media = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         try:
@@ -414,11 +472,7 @@ class SiteHandler(SimpleHTTPRequestHandler):
         queries = params.get("query", [])
         if len(queries) != 1 or not queries[0].strip():
             return self._reply(Answer.error(400, "pass exactly one SPARQL query as the 'query' parameter (or open /sparql.html)"))
-        answer = self.server.runner.run(queries[0], self.headers.get("Accept"))
-        if len(answer.body) > MAX_RESPONSE_BYTES:
-            answer = Answer.error(413, f"the answer is larger than {MAX_RESPONSE_BYTES} bytes, this endpoint's "
-                                       "limit: select fewer or shorter values, or add a LIMIT")
-        self._reply(answer)
+        self._run(queries[0])
 
     def _ask(self, params: dict) -> None:
         """``/ask?q=QUESTION``: what ``etom-kg ask`` answers, as JSON: the query chosen, its
@@ -443,16 +497,164 @@ class SiteHandler(SimpleHTTPRequestHandler):
         self._reply(Answer(200, "application/json; charset=utf-8", json.dumps(data, ensure_ascii=False).encode("utf-8")))
 
     def _reply(self, answer: Answer, **extra_headers) -> None:
+        body, encoding = self._encoded(answer.content_type, answer.body)
         self.send_response(answer.status)
         self.send_header("Content-Type", answer.content_type)
-        self.send_header("Content-Length", str(len(answer.body)))
+        self.send_header("Content-Length", str(len(body)))
+        if encoding:
+            self.send_header("Content-Encoding", encoding)
         self.send_header("Cache-Control", "no-store")
-        self.send_header("Vary", "Accept")
+        self.send_header("Vary", "Accept, Accept-Encoding")
+        if answer.count is not None:
+            self.send_header("X-Result-Count", str(answer.count))
         for name, value in extra_headers.items():
             self.send_header(name.replace("_", "-").title(), value)
         self.end_headers()
         if self.command != "HEAD":
-            self.wfile.write(answer.body)
+            self.wfile.write(body)
+
+    # ---- issue 14, item 8: stored queries, compression, caching, 404 (HTTP/1.1)
+
+    def _stored(self, name: str, params: dict) -> None:
+        """``/query/NAME?param=value``: the stored query bound as ``etom-kg query NAME --param``
+        binds it (typed values; a match parameter's words resolved by the term resolver),
+        then run by the query workers like any query sent to /sparql."""
+        from .api import bindings_for
+        from .errors import EtomKgError
+        from .queries import catalog, inject_values
+
+        queries = catalog("cq")
+        if name not in queries:
+            return self._reply(Answer.error(404, f"no stored query {name!r}; the catalogue has: {', '.join(queries.ids())}"))
+        values = {}
+        for key, given in params.items():
+            if len(given) != 1:
+                return self._reply(Answer.error(400, f"parameter {key!r} is given {len(given)} times; give it once"))
+            values[key] = given[0]
+        try:
+            q = queries.get(name)
+            text = inject_values(q.text, bindings_for(q, values, self.server.backend))
+        except EtomKgError as e:
+            return self._reply(Answer.error(400, str(e)))
+        self._run(text)
+
+    def _run(self, text: str) -> None:
+        answer = self.server.runner.run(text, self.headers.get("Accept"))
+        if len(answer.body) > MAX_RESPONSE_BYTES:
+            answer = Answer.error(413, f"the answer is larger than {MAX_RESPONSE_BYTES} bytes, this endpoint's "
+                                       "limit: select fewer or shorter values, or add a LIMIT")
+        self._reply(answer)
+
+    def _close_if_body_unread(self) -> None:
+        """A GET, HEAD or OPTIONS with a body: its bytes are not read, so the connection
+        cannot carry another request."""
+        length = self.headers.get("Content-Length", "0").strip()
+        if self.headers.get("Transfer-Encoding") or length not in ("", "0"):
+            self.close_connection = True
+
+    def _accepts_gzip(self) -> bool:
+        chosen = {}
+        headers = getattr(self, "headers", None)  # None when the request line itself was bad
+        for part in ((headers.get("Accept-Encoding") if headers else None) or "").split(","):
+            fields = [f.strip() for f in part.split(";")]
+            q = 1.0
+            for f in fields[1:]:
+                if f.lower().startswith("q="):
+                    try:
+                        q = float(f[2:])
+                    except ValueError:
+                        q = 0.0
+            if fields[0]:
+                chosen[fields[0].lower()] = q
+        q = chosen.get("gzip", chosen.get("x-gzip", chosen.get("*", 0.0)))
+        return q > 0
+
+    def _encoded(self, content_type: str, body: bytes, cache_key=None) -> tuple[bytes, str]:
+        """The body as sent: gzip-compressed when it is text the client accepts compressed."""
+        if len(body) < GZIP_MIN_BYTES or not compressible(content_type) or not self._accepts_gzip():
+            return body, ""
+        return self.server.gzipped(body, cache_key), "gzip"
+
+    def _static(self) -> None:
+        """A file of the site, with validators for caches; 404 for anything else."""
+        from email.utils import formatdate, parsedate_to_datetime
+
+        path = self.translate_path(self.path)  # http.server's: no way out of the site folder
+        if os.path.isdir(path):
+            if not urlsplit(self.path).path.endswith("/"):
+                parts = urlsplit(self.path)
+                location = parts.path + "/" + (f"?{parts.query}" if parts.query else "")
+                return self._reply(Answer(301, "text/plain; charset=utf-8", b"moved\n"), location=location)
+            path = os.path.join(path, "index.html")
+        if not os.path.isfile(path):
+            return self._not_found()
+        try:
+            with open(path, "rb") as f:
+                stat = os.fstat(f.fileno())
+                data = f.read()
+        except OSError:
+            return self._not_found()
+        content_type = self.guess_type(path)
+        tag = f"{stat.st_size:x}-{stat.st_mtime_ns:x}"
+        body, encoding = self._encoded(content_type, data, (path, tag))
+        etag = f'"{tag}-gzip"' if encoding else f'"{tag}"'
+        headers = {"ETag": etag, "Last-Modified": formatdate(stat.st_mtime, usegmt=True), "Cache-Control": "no-cache"}
+        if compressible(content_type):
+            headers["Vary"] = "Accept-Encoding"
+        if self._unchanged(tag, stat.st_mtime, parsedate_to_datetime):
+            self.send_response(304)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            return self.end_headers()
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        if encoding:
+            self.send_header("Content-Encoding", encoding)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _unchanged(self, tag: str, mtime: float, parse_date) -> bool:
+        """If-None-Match (either encoding's tag), else If-Modified-Since, says the copy is current."""
+        none_match = self.headers.get("If-None-Match")
+        if none_match is not None:
+            tags = {t.strip().removeprefix("W/") for t in none_match.split(",")}
+            return "*" in tags or bool(tags & {f'"{tag}"', f'"{tag}-gzip"'})
+        since = self.headers.get("If-Modified-Since")
+        if since:
+            try:
+                return int(mtime) <= parse_date(since).timestamp()
+            except (TypeError, ValueError, IndexError, OverflowError):
+                return False
+        return False
+
+    def _not_found(self) -> None:
+        """Browsers get the site's 404 page (its look, a link home, both languages); other
+        clients a line of text."""
+        headers = getattr(self, "headers", None)
+        if negotiate(headers.get("Accept") if headers else None, ("text/plain", "text/html")) != "text/html":
+            return self._reply(Answer.error(404, f"not found: {urlsplit(self.path).path}"))
+        page = Path(self.directory) / NOT_FOUND_PAGE
+        try:
+            body = page.read_bytes()
+        except OSError:
+            body = FALLBACK_404.encode("utf-8")
+        self._reply(Answer(404, "text/html; charset=utf-8", body))
+
+    def send_error(self, code, message=None, explain=None) -> None:
+        """http.server's own errors (a bad request line, an unknown method), with our headers."""
+        if code == HTTPStatus.NOT_FOUND:
+            return self._not_found()
+        self.close_connection = True
+        try:
+            phrase = HTTPStatus(code).phrase
+        except ValueError:
+            phrase = ""
+        allow = {"Allow": self._allowed()} if code == HTTPStatus.NOT_IMPLEMENTED else {}
+        self._reply(Answer.error(code, message or phrase or "error"), connection="close", **allow)
 
 
 class EtomKgServer(ThreadingHTTPServer):
@@ -465,6 +667,8 @@ class EtomKgServer(ThreadingHTTPServer):
         self.backend = backend
         self.quiet = quiet
         self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+        self._gzip_cache: dict = {}  # (file, size-mtime) -> compressed bytes
+        self._gzip_lock = threading.Lock()
         super().__init__(address, handler)
         host = address[0].strip("[]").lower()
         # Bound to every interface: the operator chose exposure; any Host name may reach it.
@@ -475,7 +679,7 @@ class EtomKgServer(ThreadingHTTPServer):
         if not self._slots.acquire(blocking=False):
             try:
                 request.sendall(b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
-                                b"Connection: close\r\n\r\ntoo many connections\n")
+                                b"Content-Length: 21\r\nConnection: close\r\n\r\ntoo many connections\n")
             except OSError:
                 pass
             self.shutdown_request(request)
@@ -497,6 +701,23 @@ class EtomKgServer(ThreadingHTTPServer):
         if isinstance(sys.exc_info()[1], (TimeoutError, ConnectionError, OSError)):
             return
         super().handle_error(request, client_address)
+
+    def gzipped(self, body: bytes, key=None) -> bytes:
+        """``body`` compressed; a static file's compressed bytes are kept (by its size and
+        modification time) so each file is compressed once."""
+        import gzip
+
+        if key is None:
+            return gzip.compress(body, compresslevel=6, mtime=0)
+        with self._gzip_lock:
+            found = self._gzip_cache.get(key)
+        if found is None:
+            found = gzip.compress(body, compresslevel=6, mtime=0)
+            with self._gzip_lock:
+                if len(self._gzip_cache) >= GZIP_CACHE_FILES:
+                    self._gzip_cache.clear()
+                self._gzip_cache[key] = found
+        return found
 
     @property
     def url(self) -> str:
@@ -575,3 +796,25 @@ def _stop_on_sigterm():
 
     previous = signal.signal(signal.SIGTERM, interrupt)
     return lambda: signal.signal(signal.SIGTERM, previous)
+
+
+# --------------------------------------------------------------------------- issue 14, item 8: HTTP details
+
+GZIP_MIN_BYTES = 200  # smaller answers gain nothing from compression
+GZIP_CACHE_FILES = 4096
+NOT_FOUND_PAGE = "404.html"  # written by `etom-kg site` in the site's look
+_COMPRESSIBLE = ("text/", "application/json", "application/ld+json", "application/sparql-results+json",
+                 "application/sparql-results+xml", "application/n-triples", "application/rdf+xml",
+                 "application/xml", "application/javascript", "image/svg+xml")
+FALLBACK_404 = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"/><meta name="viewport" content="width=device-width, initial-scale=1"/>
+<title>Not found · No encontrado</title><link rel="stylesheet" href="/assets/site.css"/></head>
+<body><main id="main"><h1>Not found · No encontrado</h1>
+<p lang="en">This page does not exist. <a href="/index.html">Go to the map</a>.</p>
+<p lang="es">Esta página no existe. <a href="/index.html">Ir al mapa</a>.</p></main></body></html>
+"""
+
+
+def compressible(content_type: str) -> bool:
+    media = content_type.split(";")[0].strip().lower()
+    return media.startswith(_COMPRESSIBLE)

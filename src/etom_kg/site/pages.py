@@ -522,14 +522,65 @@ ORDER BY ?label
 
 
 def sparql_page(ctx: Context) -> str:
+    """The SPARQL page: a picker of the stored queries (bound by the server's /query/NAME),
+    a free query box, results as a table of short linked IRIs or as Turtle, downloads,
+    cancel. Its script, assets/sparql.js, is loaded by this page only."""
+    picker = el(
+        "div",
+        el("label", ctx.ui("sparql_pick"), {"for": "sparql-stored"})
+        + el("select", el("option", "—", {"value": ""}), {"id": "sparql-stored", "name": "stored"})
+        + el("p", "", {"id": "sparql-question", "class": "hint"}),
+        {"class": "sparql-picker"},
+    )
+    params = el("fieldset", el("legend", ctx.ui("sparql_params")) + el("div", "", {"id": "sparql-param-fields"}),
+                {"id": "sparql-params", "class": "sparql-params", "hidden": True, "disabled": True})
+    buttons = (el("button", ctx.ui("sparql_run"), {"type": "submit", "id": "sparql-run"})
+               + el("button", ctx.ui("sparql_cancel"), {"type": "button", "id": "sparql-cancel", "disabled": True}))
     form = el(
         "form",
-        el("label", ctx.ui("sparql_title"), {"for": "sparql-query", "class": "visually-hidden"})
+        picker + params
+        + el("label", ctx.ui("sparql_text"), {"for": "sparql-query", "class": "sparql-text-label"})
         + el("textarea", esc(SPARQL_EXAMPLE), {"id": "sparql-query", "name": "query", "rows": "12", "spellcheck": "false"})
-        + el("div", el("button", ctx.ui("sparql_run"), {"type": "submit"}), {"class": "search-row"}),
-        {"id": "sparql-form", "class": "sparql-form", "action": "sparql", "method": "post"},
+        + el("div", buttons, {"class": "search-row"}),
+        {"id": "sparql-form", "class": "sparql-form", "action": "sparql", "method": "post", "data-stored-action": "query/"},
     )
     body = (el("h1", ctx.ui("sparql_title")) + el("p", ctx.ui("sparql_intro"), {"class": "lead"})
             + el("p", ctx.ui("sparql_offline"), {"id": "sparql-offline", "class": "banner", "hidden": True})
-            + form + el("div", "", {"id": "sparql-result", "class": "sparql-result", "aria-live": "polite"}))
+            + _json_script("sparql-data", sparql_data(ctx, root=""))
+            + form
+            + el("div", "", {"id": "sparql-status", "class": "sparql-status", "role": "status", "aria-live": "polite"})
+            + el("div", "", {"id": "sparql-downloads", "class": "sparql-downloads"})
+            + el("div", "", {"id": "sparql-result", "class": "sparql-result"})
+            + el("script", "", {"src": "assets/sparql.js"}))
     return render(ctx, page="sparql", title=ctx.text("sparql_title"), body=body, root="")
+
+
+def sparql_data(ctx: Context, root: str) -> dict:
+    """What the SPARQL page needs, written at build time: the stored queries (text, form,
+    question, parameter declarations), the prefixes for short IRIs, the process pages by
+    IRI, and the page's words in both languages."""
+    from ..queries import catalog
+
+    queries = [
+        {"id": q.id, "form": q.form, "title": q.title, "question": q.question, "text": q.text,
+         "params": [{"name": p.name, "type": p.type, "required": p.required, "default": p.default,
+                     "description": p.description, "match": p.match} for p in q.params]}
+        for q in catalog("cq")
+    ]
+    return {
+        "queries": queries,
+        "prefixes": PREFIXES,
+        "pages": {p.iri: page_url(p, root) for p in ctx.model.processes.values()},
+        "ui": {k: {"en": v.en, "es": v.es} for k, v in ctx.strings.items() if k.startswith("sparql_")},
+    }
+
+
+# --------------------------------------------------------------------------- issue 14, item 8: the 404 page
+
+
+def not_found_page(ctx: Context) -> str:
+    """What `etom-kg serve` shows a browser for a missing page. It may be served at any
+    depth, so its links start at the server's root."""
+    body = (el("h1", ctx.ui("notfound_title")) + el("p", ctx.ui("notfound_text"), {"class": "lead"})
+            + el("p", link("/index.html", ctx.ui("notfound_home"), {"class": "home-link"})))
+    return render(ctx, page="notfound", title=ctx.text("notfound_title"), body=body, root="/")

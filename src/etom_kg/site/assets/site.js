@@ -1,4 +1,4 @@
-/* etom-kg site: language switch, topic search on the map, SPARQL form.
+/* etom-kg site: language switch, topic search on the map, ask box.
    Loaded in <head> so the chosen language applies before the page is drawn.
    No network access: the topic index is embedded in the page at build time. */
 (function () {
@@ -321,47 +321,7 @@
     });
   }
 
-  /* ------------------------------------------------------------------ SPARQL page */
-
-  function initSparql() {
-    var form = document.getElementById("sparql-form");
-    if (!form) return;
-    var out = document.getElementById("sparql-result");
-    if (window.location.protocol === "file:") {
-      document.getElementById("sparql-offline").hidden = false;
-      return;
-    }
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
-      out.textContent = "…";
-      var body = new URLSearchParams();
-      body.set("query", document.getElementById("sparql-query").value);
-      fetch(form.getAttribute("action"), {
-        method: "POST",
-        headers: { Accept: "application/sparql-results+json" },
-        body: body
-      })
-        .then(function (response) {
-          return response.text().then(function (text) {
-            return { ok: response.ok, status: response.status, text: text };
-          });
-        })
-        .then(function (answer) {
-          out.textContent = "";
-          if (!answer.ok) {
-            var err = document.createElement("pre");
-            err.className = "error";
-            err.textContent = answer.status + " " + answer.text;
-            out.appendChild(err);
-            return;
-          }
-          out.appendChild(resultTable(JSON.parse(answer.text)));
-        })
-        .catch(function (error) {
-          out.textContent = String(error);
-        });
-    });
-  }
+  /* The SPARQL page has its own script, assets/sparql.js. */
 
   function resultTable(json) {
     if (typeof json.boolean === "boolean") {
@@ -397,7 +357,6 @@
       });
     }
     initMap();
-    initSparql();
     initAsk();
   });
 })();
