@@ -509,6 +509,8 @@ class SiteHandler(SimpleHTTPRequestHandler):
             self.send_header("X-Result-Count", str(answer.count))
         for name, value in extra_headers.items():
             self.send_header(name.replace("_", "-").title(), value)
+        if getattr(self, "close_connection", False):
+            self.send_header("Connection", "close")  # the client must not send another request here
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
@@ -654,7 +656,7 @@ class SiteHandler(SimpleHTTPRequestHandler):
         except ValueError:
             phrase = ""
         allow = {"Allow": self._allowed()} if code == HTTPStatus.NOT_IMPLEMENTED else {}
-        self._reply(Answer.error(code, message or phrase or "error"), connection="close", **allow)
+        self._reply(Answer.error(code, message or phrase or "error"), **allow)
 
 
 class EtomKgServer(ThreadingHTTPServer):
