@@ -2,7 +2,7 @@
 parameters, Turtle for graph queries, short linked IRIs, counts, downloads, cancel, errors,
 both languages) and the server's 404 page, at desktop (1440×900) and phone (390×844) sizes.
 
-The browser, the built site and its server are the fixtures of test_site_browser.
+The browser, the built site and its server are the shared fixtures of browser_fixtures.py.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import json
 from pathlib import Path
 
 import pytest
-from test_site_browser import (CHROMIUM, IN_CI, Recorder, artifacts, browser, local, records, shot,  # noqa: F401
-                               site_dir, site_url)
+from browser_fixtures import CHROMIUM, IN_CI  # the session fixtures come from there, through conftest.py
+from test_site_browser import Recorder, local, records, shot
 
 if CHROMIUM is None and not IN_CI:
     pytestmark = pytest.mark.skip(reason="no 'chromium' on PATH (apt-get install chromium); CI runs these tests")
@@ -25,7 +25,7 @@ CONSTRUCT = "CONSTRUCT { ?child etom:directlyPartOf proc:ProblemHandling } WHERE
 
 
 @pytest.fixture(params=sorted(SIZES))
-def page(request, browser):  # noqa: F811 - this module's page: both screen sizes
+def page(request, browser):  # this module's page: both screen sizes
     context = browser.new_context(viewport=SIZES[request.param], locale="en-US", accept_downloads=True)
     pg = context.new_page()
     pg.size = request.param
@@ -53,7 +53,7 @@ def shown_words(pg, selector: str) -> str:
     return " ".join(pg.locator(selector).inner_text().split())
 
 
-def test_a_stored_query_with_a_parameter_shows_short_linked_iris(page, site_url, store, artifacts):  # noqa: F811
+def test_a_stored_query_with_a_parameter_shows_short_linked_iris(page, site_url, store, artifacts):
     page.goto(site_url + "sparql.html")
     page.select_option("#sparql-stored", "children")
     assert page.locator("#sparql-query").input_value().startswith("#+ id: children")
@@ -77,7 +77,7 @@ def test_a_stored_query_with_a_parameter_shows_short_linked_iris(page, site_url,
     assert page.record.problems == [] and all(u.startswith(site_url) for u in page.record.requests)
 
 
-def test_the_picker_binds_words_like_the_cli_and_reports_a_missing_parameter(page, site_url, store):  # noqa: F811
+def test_the_picker_binds_words_like_the_cli_and_reports_a_missing_parameter(page, site_url, store):
     page.goto(site_url + "sparql.html")
     page.select_option("#sparql-stored", "processes-for-topic")
     page.fill("#sparql-param-topic", "reclamaciones")
@@ -93,7 +93,7 @@ def test_the_picker_binds_words_like_the_cli_and_reports_a_missing_parameter(pag
     assert page.locator("#sparql-stored").input_value() == "" and page.locator("#sparql-params").is_hidden()
 
 
-def test_construct_is_shown_as_turtle_with_a_count_and_a_download(page, site_url):  # noqa: F811
+def test_construct_is_shown_as_turtle_with_a_count_and_a_download(page, site_url):
     import pyoxigraph as ox
 
     page.goto(site_url + "sparql.html")
@@ -111,7 +111,7 @@ def test_construct_is_shown_as_turtle_with_a_count_and_a_download(page, site_url
     assert page.record.problems == []
 
 
-def test_select_results_download_as_csv_and_json(page, site_url, store):  # noqa: F811
+def test_select_results_download_as_csv_and_json(page, site_url, store):
     page.goto(site_url + "sparql.html")
     page.select_option("#sparql-stored", "children")
     page.fill("#sparql-param-process", "Problem Handling")
@@ -129,7 +129,7 @@ def test_select_results_download_as_csv_and_json(page, site_url, store):  # noqa
     assert answer["head"]["vars"] == table[0] and len(answer["results"]["bindings"]) == len(expected)
 
 
-def test_select_star_columns_keep_the_query_order(page, site_url):  # noqa: F811
+def test_select_star_columns_keep_the_query_order(page, site_url):
     page.goto(site_url + "sparql.html")
     run(page, "SELECT * WHERE { ?zeta etom:directlyPartOf ?alpha . ?zeta etom:classicId ?id } ORDER BY ?id LIMIT 3")
     assert page.locator("#sparql-result th").all_inner_texts() == ["zeta", "alpha", "id"]
@@ -138,7 +138,7 @@ def test_select_star_columns_keep_the_query_order(page, site_url):  # noqa: F811
     assert shown_words(page, "#sparql-count") == "1 row"  # not "1 rows"
 
 
-def test_a_syntax_error_shows_the_servers_message(page, site_url):  # noqa: F811
+def test_a_syntax_error_shows_the_servers_message(page, site_url):
     page.goto(site_url + "sparql.html")
     run(page, "SELECT ?x WHERE { ?x ")
     alert = page.locator("#sparql-result [role='alert']")
@@ -147,7 +147,7 @@ def test_a_syntax_error_shows_the_servers_message(page, site_url):  # noqa: F811
     no_overflow(page)
 
 
-def test_cancel_aborts_the_running_request(page, site_url):  # noqa: F811
+def test_cancel_aborts_the_running_request(page, site_url):
     held = []
     page.route("**/sparql", lambda route: held.append(route))  # never answered: a query that runs on
     page.goto(site_url + "sparql.html")
@@ -164,7 +164,7 @@ def test_cancel_aborts_the_running_request(page, site_url):  # noqa: F811
     assert page.locator("#sparql-result tbody tr").count() == 6
 
 
-def test_the_page_speaks_spanish(page, site_url, artifacts):  # noqa: F811
+def test_the_page_speaks_spanish(page, site_url, artifacts):
     page.goto(site_url + "sparql.html")
     page.click("[data-set-lang='es']")
     option = page.locator("#sparql-stored option[value='children']").inner_text()
@@ -179,7 +179,7 @@ def test_the_page_speaks_spanish(page, site_url, artifacts):  # noqa: F811
     shot(page, artifacts, f"sparql-es-{page.size}.png")
 
 
-def test_no_horizontal_overflow_at_360_px(browser, site_url):  # noqa: F811
+def test_no_horizontal_overflow_at_360_px(browser, site_url):
     context = browser.new_context(viewport={"width": 360, "height": 740})
     try:
         pg = context.new_page()
@@ -196,14 +196,14 @@ def test_no_horizontal_overflow_at_360_px(browser, site_url):  # noqa: F811
         context.close()
 
 
-def test_from_a_file_the_page_says_it_needs_the_server(page, site_dir):  # noqa: F811
+def test_from_a_file_the_page_says_it_needs_the_server(page, site_dir):
     page.goto((site_dir / "sparql.html").as_uri())
     assert page.locator("#sparql-offline").is_visible() and page.locator("#sparql-run").is_disabled()
     page.select_option("#sparql-stored", "children")  # the catalogue can still be read
     assert page.locator("#sparql-query").input_value().startswith("#+ id: children")
 
 
-def test_the_404_page_has_the_sites_look_and_a_way_home(page, site_url, artifacts):  # noqa: F811
+def test_the_404_page_has_the_sites_look_and_a_way_home(page, site_url, artifacts):
     response = page.goto(site_url + "no/such/page.html")
     assert response.status == 404
     assert page.locator("h1").inner_text() == "Page not found"
