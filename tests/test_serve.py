@@ -536,3 +536,18 @@ def test_select_star_columns_follow_the_query(endpoint):
 ])
 def test_projection_order(text, variables, expected):
     assert projection_order(text, variables) == expected
+
+
+def test_kept_alive_replies_do_not_wait_for_delayed_acks(web):
+    """Headers and body leave in two writes; with Nagle's algorithm on, each reply on a
+    kept-alive connection would wait for the client's delayed ACK (~40 ms)."""
+    conn = connect(web)
+    try:
+        exchange(conn, "GET", "/style.css")
+        started = time.perf_counter()
+        for _ in range(40):
+            assert exchange(conn, "GET", "/style.css", {"Accept-Encoding": "gzip"})[0] == 200
+        elapsed = time.perf_counter() - started
+    finally:
+        conn.close()
+    assert elapsed < 1.0, f"40 requests on one connection took {elapsed:.2f} s"
