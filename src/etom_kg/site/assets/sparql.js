@@ -271,19 +271,31 @@
   }
 
   function table(json) {
+    /* On a phone the rows become cards (site.css); the explicit roles keep it a table
+       for assistive technology when the stylesheet changes its display. */
     var wrap = element("div", "table-wrap");
     var t = element("table");
-    var head = t.createTHead().insertRow();
+    t.setAttribute("role", "table");
+    var thead = t.createTHead();
+    thead.setAttribute("role", "rowgroup");
+    var head = thead.insertRow();
+    head.setAttribute("role", "row");
     json.head.vars.forEach(function (v) {
       var th = element("th", "", v);
       th.scope = "col";
+      th.setAttribute("role", "columnheader");
       head.appendChild(th);
     });
     var body = t.createTBody();
+    body.setAttribute("role", "rowgroup");
     json.results.bindings.forEach(function (binding) {
       var row = body.insertRow();
+      row.setAttribute("role", "row");
       json.head.vars.forEach(function (v) {
-        row.insertCell().appendChild(termCell(binding[v]));
+        var cell = row.insertCell();
+        cell.setAttribute("role", "cell");
+        cell.setAttribute("data-var", v);
+        cell.appendChild(termCell(binding[v]));
       });
     });
     wrap.appendChild(t);
