@@ -121,3 +121,59 @@ def test_answers_over_the_size_limit_are_refused_not_cut(server, monkeypatch):
     path = "/sparql?" + urllib.parse.urlencode({"query": "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 500"})
     status, _, body = request(server, "GET", path)
     assert status == 413 and b"larger than" in body
+
+
+# --------------------------------------------------------------------------- issue 14, item 8: keep-alive
+
+
+def _replies(sock) -> bytes:
+    data = b""
+    while chunk := sock.recv(65536):
+        data += chunk
+    return data
+
+
+@pytest.mark.parametrize("head", [
+    b"POST /index.html HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n",  # 405
+    b"GET /index.html HTTP/1.1\r\nHost: 127.0.0.1\r\n",  # a GET with a body
+    b"OPTIONS /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\n",
+    b"PUT /index.html HTTP/1.1\r\nHost: 127.0.0.1\r\n",
+])
+def test_an_unread_body_is_never_taken_for_a_second_request(server, head):
+    """With keep-alive, bytes of a body the server did not read would otherwise be parsed as
+    the next request (request smuggling): the server answers once and hangs up."""
+    smuggled = b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    with socket.create_connection(server.server_address[:2], timeout=30) as sock:
+        sock.sendall(head + b"Content-Length: %d\r\n\r\n" % len(smuggled) + smuggled)
+        data = _replies(sock)
+    assert data.count(b"HTTP/1.1 ") == 1 and b"Connection: close" in data
+    assert b"boolean" not in data
+
+
+def test_a_chunked_post_is_refused_and_the_connection_closed(server):
+    with socket.create_connection(server.server_address[:2], timeout=30) as sock:
+        sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/sparql-query\r\n"
+                     b"Transfer-Encoding: chunked\r\n\r\n6\r\nASK {}\r\n0\r\n\r\n")
+        data = _replies(sock)
+    assert data.startswith(b"HTTP/1.1 411") and data.count(b"HTTP/1.1 ") == 1
+
+
+def test_an_idle_kept_alive_connection_frees_its_thread(site, store, monkeypatch):
+    monkeypatch.setattr(serve.SiteHandler, "timeout", 1.0)  # READ_TIMEOUT, faster
+    srv, thread = _start(site, store)
+    try:
+        with socket.create_connection(srv.server_address[:2], timeout=10) as sock:
+            sock.sendall(b"GET /index.html HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            started = time.monotonic()
+            data = _replies(sock)  # the answer, then the server hangs up once the client idles
+            assert data.startswith(b"HTTP/1.1 200") and b"map" in data
+            assert time.monotonic() - started < 5
+    finally:
+        _stop(srv, thread)
+
+
+def test_a_foreign_host_gets_no_method_but_421(server):
+    port = server.server_address[1]
+    for method in ("OPTIONS", "PUT", "HEAD"):
+        status, _, _ = request(server, method, "/index.html", {"Host": f"attacker.example:{port}"})
+        assert status == 421, method

@@ -357,7 +357,15 @@ class SiteHandler(SimpleHTTPRequestHandler):
     def end_headers(self) -> None:
         for name, value in SECURITY_HEADERS.items():
             self.send_header(name, value)
+        if getattr(self, "close_connection", False) and not getattr(self, "_said_close", False):
+            self.send_header("Connection", "close")  # the client must not send another request here
+        self._said_close = False
         super().end_headers()
+
+    def send_header(self, keyword: str, value: str) -> None:
+        if keyword.lower() == "connection" and value.lower() == "close":
+            self._said_close = True
+        super().send_header(keyword, value)
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 - the base class's name
         if not getattr(self.server, "quiet", False):
@@ -415,6 +423,8 @@ class SiteHandler(SimpleHTTPRequestHandler):
 
     def _refuse_method(self) -> None:
         self.close_connection = True  # a body we do not read must not be taken for the next request
+        if not self._host_allowed():
+            return self._refuse_host()
         self._reply(Answer.error(405, f"{self.command} is not allowed here; allowed: {self._allowed()}"),
                     allow=self._allowed())
 
@@ -510,8 +520,6 @@ class SiteHandler(SimpleHTTPRequestHandler):
             self.send_header("X-Result-Count", str(answer.count))
         for name, value in extra_headers.items():
             self.send_header(name.replace("_", "-").title(), value)
-        if getattr(self, "close_connection", False):
-            self.send_header("Connection", "close")  # the client must not send another request here
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
