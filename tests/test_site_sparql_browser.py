@@ -215,3 +215,28 @@ def test_the_404_page_has_the_sites_look_and_a_way_home(page, site_url, artifact
     page.click("main a.home-link")
     page.wait_for_url("**/index.html")
     assert page.locator("#map").count() == 1
+
+
+def test_describe_is_turtle_and_ask_is_a_yes_or_no(page, site_url):
+    import pyoxigraph as ox
+
+    page.goto(site_url + "sparql.html")
+    run(page, "DESCRIBE proc:ProblemHandling")
+    turtle = page.locator("#sparql-result pre.turtle").inner_text()
+    triples = list(ox.parse(turtle.encode(), format=ox.RdfFormat.TURTLE))
+    assert shown_words(page, "#sparql-count") == f"{len(triples)} triples" and len(triples) > 10
+    run(page, "ASK { proc:ProblemHandling a etom:Level2Process }")
+    assert shown_words(page, "#sparql-status") == "The answer is yes (true)."
+    run(page, "ASK { proc:ProblemHandling a etom:Level3Process }")
+    assert shown_words(page, "#sparql-status") == "The answer is no (false)."
+    assert page.record.problems == []
+
+
+def test_a_link_opens_a_stored_query_with_its_parameters(page, site_url, store):
+    page.goto(site_url + "sparql.html#query=children&process=1.1.1.6&include_deprecated=true")
+    assert page.locator("#sparql-stored").input_value() == "children"
+    assert page.locator("#sparql-param-process").input_value() == "1.1.1.6"
+    assert page.locator("#sparql-param-include_deprecated").is_checked()
+    run(page)
+    expected = records(store, "children", process="1.1.1.6", include_deprecated=True)
+    assert page.locator("#sparql-result tbody tr").count() == len(expected)

@@ -254,7 +254,7 @@
     }
     var media = answer.type.split(";")[0].trim();
     if (media === "text/turtle") {
-      count(Number(answer.count), "sparql_triple", "sparql_triples");
+      if (answer.count !== null) count(Number(answer.count), "sparql_triple", "sparql_triples");
       resultBox.appendChild(element("pre", "turtle", answer.text));
       offer([[answer.text, media, name + ".ttl", "Turtle"]]);
       return;
@@ -338,6 +338,21 @@
     downloadsBox.appendChild(p);
   }
 
+  /* sparql.html#query=children&process=1.1.1.6 opens a stored query with its parameters filled in */
+  function fromHash() {
+    var given = new URLSearchParams(window.location.hash.replace(/^#/, ""));
+    var q = storedQuery(given.get("query") || "");
+    if (!q) return;
+    picker.value = q.id;
+    choose(q.id);
+    q.params.forEach(function (p) {
+      var input = document.getElementById("sparql-param-" + p.name);
+      if (!input || !given.has(p.name)) return;
+      if (input.type === "checkbox") input.checked = /^(true|1|yes)$/i.test(given.get(p.name));
+      else input.value = given.get(p.name);
+    });
+  }
+
   /* ------------------------------------------------------------------ start */
 
   function init() {
@@ -371,11 +386,7 @@
         choose("");
       }
     });
-    var chosen = /(?:^#|&)query=([^&]+)/.exec(window.location.hash);
-    if (chosen && storedQuery(decodeURIComponent(chosen[1]))) {
-      picker.value = decodeURIComponent(chosen[1]);
-      choose(picker.value);
-    }
+    fromHash();
     if (window.location.protocol === "file:") {
       document.getElementById("sparql-offline").hidden = false;
       runButton.disabled = true;
