@@ -177,3 +177,12 @@ def test_a_foreign_host_gets_no_method_but_421(server):
     for method in ("OPTIONS", "PUT", "HEAD"):
         status, _, _ = request(server, method, "/index.html", {"Host": f"attacker.example:{port}"})
         assert status == 421, method
+
+
+@pytest.mark.parametrize("path", ["/process", "//process", "//example.com/%2e%2e", "///example.com/process"])
+def test_a_folder_redirect_stays_on_this_server(server, path):
+    status, headers, _ = request(server, "GET", path)
+    location = headers.get("Location", "")
+    assert status in (301, 404) and not location.startswith("//") and "://" not in location
+    if status == 301:
+        assert location.startswith("/") and location.endswith("/")
