@@ -19,7 +19,7 @@ from .pages import (FLOW_DIR, PROCESS_DIR, Context, catalogue_page, flow_page, i
 from .rdf import jsonld, own_triples, turtle
 
 MARKER = ".etom-kg-site"
-STATIC_ASSETS = ("site.css", "site.js", "favicon.svg")
+STATIC_ASSETS = ("site.css", "site.js", "favicon.svg", "responsive.css", "export.js")
 
 
 @dataclass(frozen=True)

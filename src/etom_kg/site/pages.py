@@ -229,7 +229,7 @@ def index_page(ctx: Context, grid: list[Band]) -> str:
     results = el("details", el("summary", ctx.ui("search_list")) + el("ol", ""),
                  {"id": "search-results", "class": "search-results", "hidden": True})
     body = (intro + el("div", search + datalist + el("div", status + results, {"class": "found"}) + asking, {"class": "tools"})
-            + legend + el("div", table, {"class": "map-scroll"}) + other_areas
+            + legend + export_tools(ctx) + el("div", table, {"class": "map-scroll"}) + other_areas
             + _json_script("topic-index", topic_data(ctx, "")))
     return render(ctx, page="map", title=ctx.text("site_title"), body=body, root=root)
 
@@ -533,3 +533,19 @@ def sparql_page(ctx: Context) -> str:
             + el("p", ctx.ui("sparql_offline"), {"id": "sparql-offline", "class": "banner", "hidden": True})
             + form + el("div", "", {"id": "sparql-result", "class": "sparql-result", "aria-live": "polite"}))
     return render(ctx, page="sparql", title=ctx.text("sparql_title"), body=body, root="")
+
+
+# --------------------------------------------------------------------------- pictures and lists (issue 14, item 5)
+
+
+def export_tools(ctx: Context) -> str:
+    """Buttons that download the map as shown (SVG, PNG) and its lists (CSV). They need
+    JavaScript (assets/export.js builds the files in the browser), so they start hidden and
+    the script shows them."""
+    buttons = "".join(
+        el("button", ctx.ui(key), {"type": "button", "data-export": kind})
+        for kind, key in (("svg", "export_svg"), ("png", "export_png"), ("csv-map", "export_csv_map"),
+                          ("csv-results", "export_csv_results"))
+    )
+    return el("div", el("span", ctx.ui("export_title"), {"class": "export-label", "id": "export-label"}) + buttons,
+              {"class": "export-tools", "role": "group", "aria-labelledby": "export-label", "hidden": True})
