@@ -13,6 +13,7 @@ from string import Template
 from .. import __version__
 from ..errors import InputError
 from .layout import poster_grid
+from .picture import poster_svg
 from .model import SiteModel, collect
 from .pages import (FLOW_DIR, PROCESS_DIR, Context, catalogue_page, flow_page, index_page, load_strings,
                     ontology_page, process_page, sparql_page)
@@ -58,6 +59,7 @@ def render_site(model: SiteModel, asserted_store) -> dict[str, bytes]:
         files[f"{PROCESS_DIR}/{p.slug}.jsonld"] = jsonld(triples)
     for f in model.flows:
         files[f"{FLOW_DIR}/{f.slug}.html"] = flow_page(ctx, f, grid)
+    files["map.svg"] = poster_svg(model, grid)  # the map as a picture (etom_kg.site.picture)
     for name in STATIC_ASSETS:
         files[f"assets/{name}"] = asset(name).read_bytes()
     return {path: data.encode("utf-8") if isinstance(data, str) else data for path, data in sorted(files.items())}
