@@ -273,6 +273,12 @@ def test_the_map_downloads_as_svg_png_and_csv_as_shown(browser, linked_site_url,
     context.close()
 
 
+def test_the_site_holds_the_map_as_a_picture(site_dir, model):
+    root = ET.fromstring((site_dir / "map.svg").read_bytes())
+    on_map = {model.process(e.process).slug for e in model.matrix}
+    assert {g.get("data-process") for g in root.iter(f"{SVG}g") if "box" in (g.get("class") or "").split()} == on_map
+
+
 def test_the_phone_map_downloads_as_shown(browser, site_url):
     context, pg = phone(browser, 390, accept_downloads=True)
     pg.goto(site_url + "index.html")
