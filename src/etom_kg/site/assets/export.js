@@ -10,7 +10,12 @@
 (function () {
   "use strict";
 
-  var SVG_NS = "http://www.w3.org/2000/svg";
+  var SVG_NS = (function () {
+    // the SVG namespace, as the HTML parser gives it to an <svg> element (no URL in the assets)
+    var holder = document.createElement("div");
+    holder.innerHTML = "<svg></svg>";
+    return holder.firstChild.namespaceURI;
+  })();
   var PNG_SCALE = 2;
   var FILE_STEM = "etom-operations-map";
 
@@ -203,7 +208,7 @@
       var origin = { left: box.left, top: box.top };
       var width = Math.ceil(Math.max(box.width, table.scrollWidth)), height = Math.ceil(box.height);
       var svg = svgElement("svg", {
-        xmlns: SVG_NS, width: width, height: height, viewBox: "0 0 " + width + " " + height,
+        width: width, height: height, viewBox: "0 0 " + width + " " + height,
         "font-family": getComputedStyle(table).fontFamily
       });
       svg.setAttribute("xml:lang", root.getAttribute("lang") || "en");
