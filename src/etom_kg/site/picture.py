@@ -87,11 +87,14 @@ class _Svg:
             e.text = text
         return e
 
-    def text(self, parent, x: float, y: float, lines: _Lines, size: float, line: float, attributes: dict):
-        """A bilingual block of lines starting at baseline ``y``."""
+    def text(self, parent, x: float, y: float, lines: _Lines, size: float, line: float, attributes: dict,
+             middle_of: float | None = None):
+        """A bilingual block of lines starting at baseline ``y``, or centred in the
+        ``middle_of`` px tall space starting at ``y`` (each language by its own lines)."""
         switch = self.sub(parent, "switch", {})
         for lang in ("es", "en"):  # the first branch that matches wins; English is the default
-            node = self.sub(switch, "text", {"x": x, "y": y, "font-size": size, **attributes,
+            top = y if middle_of is None else y + (middle_of - len(lines.by_lang[lang]) * line) / 2 + size * 0.85
+            node = self.sub(switch, "text", {"x": x, "y": top, "font-size": size, **attributes,
                                              "systemLanguage": "es" if lang == "es" else None})
             for i, ln in enumerate(lines.by_lang[lang]):
                 self.sub(node, "tspan", {"x": x, "dy": 0 if i == 0 else line}, ln)
@@ -144,9 +147,8 @@ def poster_svg(model: SiteModel, grid: list[Band]) -> str:
         g = svg.sub(layer, "g", {"class": "vertical", "data-process": p.slug})
         svg.sub(g, "rect", {"x": col_x(i), "y": y, "width": col_width, "height": head_height, "rx": 3,
                             "fill": c["vertical-osr"] if i == 0 else c["vertical"]})
-        top = y + (head_height - lines.count * NAME_LINE) / 2 + NAME_SIZE
-        svg.text(g, col_x(i) + col_width / 2, top, lines, NAME_SIZE, NAME_LINE,
-                 {"font-weight": 700, "fill": "#ffffff", "text-anchor": "middle"})
+        svg.text(g, col_x(i) + col_width / 2, y, lines, NAME_SIZE, NAME_LINE,
+                 {"font-weight": 700, "fill": "#ffffff", "text-anchor": "middle"}, middle_of=head_height)
     y += head_height + GAP
 
     for band in grid:
