@@ -54,8 +54,8 @@ def page_kinds(model) -> dict:
     return pages
 
 
-def phone(browser, width: int, **options):
-    context = browser.new_context(viewport={"width": width, "height": 844}, locale="en-US", is_mobile=True,
+def phone(browser, width: int, locale: str = "en-US", **options):
+    context = browser.new_context(viewport={"width": width, "height": 844}, locale=locale, is_mobile=True,
                                   has_touch=True, device_scale_factor=1, **options)
     pg = context.new_page()
     pg.problems = []
@@ -90,12 +90,13 @@ def phone_shot(pg, artifacts, name: str, longest: int = 6000):
 def test_no_page_is_wider_than_a_phone(browser, site_url, linked_site_url, page_kinds):
     urls = [site_url + rel for rel in page_kinds.values()]
     urls += [linked_site_url + "index.html", linked_site_url + "process/ProblemHandling.html"]  # heat map, applications table
-    for width in PHONE_WIDTHS:
-        context, pg = phone(browser, width)
+    for width, locale in [(w, "en-US") for w in PHONE_WIDTHS] + [(360, "es-ES")]:  # Spanish names are longer
+        context, pg = phone(browser, width, locale)
         for url in urls:
             pg.goto(url)
+            assert pg.evaluate("document.documentElement.lang") == locale[:2]
             scroll_width, inner, culprits = pg.evaluate(OVERFLOW)
-            assert scroll_width <= inner, f"{url} at {width}px is {scroll_width}px wide: {culprits}"
+            assert scroll_width <= inner, f"{url} at {width}px ({locale}) is {scroll_width}px wide: {culprits}"
         assert pg.problems == []
         context.close()
 
