@@ -291,6 +291,22 @@ def test_the_site_holds_the_map_as_a_picture(site_dir, model):
     assert {g.get("data-process") for g in root.iter(f"{SVG}g") if "box" in (g.get("class") or "").split()} == on_map
 
 
+def test_the_page_writes_csv_cells_like_the_cli(browser, site_url):
+    """Same formula-injection policy as etom_kg.results.safe_cell, and RFC 4180 quoting."""
+    from etom_kg.results import safe_cell
+
+    cells = ["=1+2", "+SUM(A1)", "-5", "+1.5e3", "-x", "@cmd", "\tTab", "\rCR", "  =spaced", "a,b", 'say "hi"',
+             "line\nbreak", "Gestión", "1.1.1.6", ""]
+    context = browser.new_context()
+    pg = context.new_page()
+    pg.goto(site_url + "index.html")
+    text = pg.evaluate("cells => window.etomKgExport.csv([cells, cells])", cells)
+    assert text.endswith("\r\n")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert rows == [[safe_cell(c) for c in cells]] * 2
+    context.close()
+
+
 def test_the_phone_map_downloads_as_shown(browser, site_url):
     context, pg = phone(browser, 390, accept_downloads=True)
     pg.goto(site_url + "index.html")

@@ -230,8 +230,15 @@
 
   /* ------------------------------------------------------------------ CSV */
 
+  /* The project's CSV policy (etom_kg.results.safe_cell, OWASP "CSV Injection"): a text that
+     starts with = + - @ tab or CR (after spaces) gets a leading ' so spreadsheets show it as
+     text; plain numbers stay numbers. */
+  var FORMULA_START = /^ *[=+\-@\t\r]/;
+  var NUMBER = /^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
+
   function csvField(value) {
     var text = String(value === undefined || value === null ? "" : value);
+    if (FORMULA_START.test(text) && !NUMBER.test(text.trim())) text = "'" + text;
     return /[",\r\n]/.test(text) ? '"' + text.replace(/"/g, '""') + '"' : text;
   }
 
@@ -345,7 +352,7 @@
       var button = event.target.closest("[data-export]");
       if (button && actions[button.getAttribute("data-export")]) actions[button.getAttribute("data-export")](button);
     });
-    window.etomKgExport = { svg: mapSvg, mapCsv: mapCsv, resultsCsv: resultsCsv, pngScale: PNG_SCALE };
+    window.etomKgExport = { svg: mapSvg, mapCsv: mapCsv, resultsCsv: resultsCsv, csv: csv, pngScale: PNG_SCALE };
   }
 
   if (document.readyState === "loading") {
