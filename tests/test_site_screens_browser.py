@@ -137,6 +137,11 @@ def test_the_phone_map_keeps_four_columns_with_headers_in_view(browser, site_url
     pg.evaluate("window.scrollBy(0, 200)")
     top = rect(pg, "#map thead th[data-vertical]")
     assert -1 <= top["y"] <= 2 and pg.evaluate("window.scrollY") > 600
+    # a box scrolled to the top edge (Shift+Tab, find in page) stops below the stuck headers
+    middle = pg.locator("#map tbody[data-horizontal]").nth(1).locator("a.box").first
+    middle.evaluate("e => e.scrollIntoView({block: 'start'})")
+    heads_bottom = max(h["y"] + h["height"] for h in (heads.nth(i).bounding_box() for i in range(4)))
+    assert middle.bounding_box()["y"] >= heads_bottom - 1 and pg.evaluate("window.scrollY") > 0
     context.close()
 
 
