@@ -296,6 +296,23 @@ def test_the_site_holds_the_map_as_a_picture(site_dir, model):
     assert {g.get("data-process") for g in root.iter(f"{SVG}g") if "box" in (g.get("class") or "").split()} == on_map
 
 
+def test_a_flow_page_downloads_its_map_with_the_flow_marked(browser, site_url, page_kinds):
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
+    pg = context.new_page()
+    pg.goto(site_url + page_kinds["flow"])
+    assert pg.locator("[data-export='csv-results']").is_hidden()  # a flow page has no search
+    marked = {b["slug"] for b in visible_boxes(pg) if "match" in b["cls"].split()}
+    assert marked
+    name, data = download(pg, "svg")
+    assert name == f"etom-operations-map-{page_kinds['flow'][5:-5]}.svg"
+    _, groups = svg_boxes(data)
+    assert {slug for slug, g in groups.items() if "match" in g.get("class").split()} == marked
+    _, table = download(pg, "csv-map")
+    rows = list(csv.DictReader(io.StringIO(table.decode("utf-8"))))
+    assert {r["url"].rsplit("/", 1)[-1][:-5] for r in rows if r["highlight"] == "match"} == marked
+    context.close()
+
+
 def test_the_page_writes_csv_cells_like_the_cli(browser, site_url):
     """Same formula-injection policy as etom_kg.results.safe_cell, and RFC 4180 quoting."""
     from etom_kg.results import safe_cell

@@ -377,7 +377,7 @@ def flow_page(ctx: Context, f: Flow, grid: list[Band] | None = None) -> str:
             ancestor = m.processes.get(ancestor.parent) if ancestor.parent else None
     for _, p in members:
         highlight[p.slug] = "match"
-    on_map = _section(ctx, "flow-map", "flow_on_map", el("div", _poster(ctx, grid, root, highlight), {"class": "map-scroll"})) if grid else ""
+    on_map = _section(ctx, "flow-map", "flow_on_map", export_tools(ctx) + el("div", _poster(ctx, grid, root, highlight), {"class": "map-scroll"})) if grid else ""
     body = el("article", el("h1", bi(f.label)) + facts + _section(ctx, "processes", "flow_processes", listing) + on_map,
               {"class": "flow-page", "data-flow": f.slug})
     return render(ctx, page="flow", title=f.label, body=body, root=root)

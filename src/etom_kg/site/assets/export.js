@@ -19,6 +19,12 @@
   var PNG_SCALE = 2;
   var FILE_STEM = "etom-operations-map";
 
+  /* "etom-operations-map", or "etom-operations-map-<Flow>" on a flow's page */
+  function fileStem() {
+    var flow = document.querySelector("[data-flow]");
+    return flow ? FILE_STEM + "-" + flow.getAttribute("data-flow") : FILE_STEM;
+  }
+
   function shown(element) {
     return element.getClientRects().length > 0 && getComputedStyle(element).visibility !== "hidden";
   }
@@ -316,17 +322,17 @@
 
   var actions = {
     svg: function () {
-      download(new Blob([mapSvg().text], { type: "image/svg+xml" }), FILE_STEM + ".svg");
+      download(new Blob([mapSvg().text], { type: "image/svg+xml" }), fileStem() + ".svg");
     },
     png: function (button) {
       button.disabled = true;
       pngFrom(mapSvg(), function (blob) {
         button.disabled = false;
-        if (blob) download(blob, FILE_STEM + ".png");
+        if (blob) download(blob, fileStem() + ".png");
       });
     },
     "csv-map": function () {
-      download(new Blob([mapCsv()], { type: "text/csv;charset=utf-8" }), FILE_STEM + "-processes.csv");
+      download(new Blob([mapCsv()], { type: "text/csv;charset=utf-8" }), fileStem() + "-processes.csv");
     },
     "csv-results": function () {
       download(new Blob([resultsCsv()], { type: "text/csv;charset=utf-8" }), "etom-search-results.csv");
