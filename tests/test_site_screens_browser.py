@@ -6,7 +6,7 @@ one landscape A4 or Letter page. Pictures: the map downloads as SVG and PNG as s
 map, search highlights, language) and its lists as CSV. Screenshots of every page kind at
 390 px go to $ETOM_KG_ARTIFACTS.
 
-The fixtures are those of tests/test_site_browser.py (same browser recipe, same servers).
+The browser, the built sites and their servers are the shared fixtures of browser_fixtures.py.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import struct
 import xml.etree.ElementTree as ET
 
 import pytest
-from test_site_browser import (CHROMIUM, IN_CI, artifacts, browser, linked_site_url, shot,  # noqa: F401 (fixtures)
-                               site_dir, site_url)
+from browser_fixtures import CHROMIUM, IN_CI  # the session fixtures come from there, through conftest.py
+from test_site_browser import shot
 
 from etom_kg.site.model import collect
 
