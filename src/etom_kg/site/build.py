@@ -13,14 +13,13 @@ from string import Template
 from .. import __version__
 from ..errors import InputError
 from .layout import poster_grid
-from .picture import poster_svg
 from .model import SiteModel, collect
 from .pages import (FLOW_DIR, PROCESS_DIR, Context, catalogue_page, flow_page, index_page, load_strings,
                     ontology_page, process_page, sparql_page)
 from .rdf import jsonld, own_triples, turtle
 
 MARKER = ".etom-kg-site"
-STATIC_ASSETS = ("site.css", "site.js", "favicon.svg", "responsive.css", "export.js")
+STATIC_ASSETS = ("site.css", "site.js", "favicon.svg")
 
 
 @dataclass(frozen=True)
@@ -59,6 +58,8 @@ def render_site(model: SiteModel, asserted_store) -> dict[str, bytes]:
         files[f"{PROCESS_DIR}/{p.slug}.jsonld"] = jsonld(triples)
     for f in model.flows:
         files[f"{FLOW_DIR}/{f.slug}.html"] = flow_page(ctx, f, grid)
+    from .picture import poster_svg
+
     files["map.svg"] = poster_svg(model, grid)  # the map as a picture (etom_kg.site.picture)
     for name in STATIC_ASSETS:
         files[f"assets/{name}"] = asset(name).read_bytes()
@@ -116,3 +117,7 @@ def build_site(out: str | Path, *, links: str | Path | None = None, include_depr
         directory=Path(out), files=len(files), processes=len(model.processes),
         map_processes=len({e.process for e in model.matrix}), topics=len(model.topic_index), applications=len(apps),
     )
+
+
+# --------------------------------------------------------------------------- every screen and pictures (issue 14, items 4-5)
+STATIC_ASSETS += ("responsive.css", "export.js")  # phone and print layout; SVG/PNG/CSV downloads of the map
