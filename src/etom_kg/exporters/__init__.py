@@ -48,6 +48,9 @@ EXPORTERS: dict[str, Exporter] = {
                  options=("bom",)),
         Exporter("sssom", ".sssom.tsv", "text/tab-separated-values", "etom_kg.exporters.sssom:to_sssom",
                  "SSSOM/TSV: links to Open APIs, ODA blocks, SID ABEs and flows, with provenance", reasons=True),
+        Exporter("svg", ".svg", "image/svg+xml", "etom_kg.site.picture:to_svg",
+                 "the Operations map as an SVG picture (the poster grid; a coverage heat map with --with-links)",
+                 reasons=True),
     )
 }
 

@@ -59,6 +59,9 @@ def render_site(model: SiteModel, asserted_store) -> dict[str, bytes]:
         files[f"{PROCESS_DIR}/{p.slug}.jsonld"] = jsonld(triples)
     for f in model.flows:
         files[f"{FLOW_DIR}/{f.slug}.html"] = flow_page(ctx, f, grid)
+    from .picture import poster_svg
+
+    files["map.svg"] = poster_svg(model, grid)  # the map as a picture (etom_kg.site.picture)
     for name in STATIC_ASSETS:
         files[f"assets/{name}"] = asset(name).read_bytes()
     return {path: data.encode("utf-8") if isinstance(data, str) else data for path, data in sorted(files.items())}
@@ -115,3 +118,7 @@ def build_site(out: str | Path, *, links: str | Path | None = None, include_depr
         directory=Path(out), files=len(files), processes=len(model.processes),
         map_processes=len({e.process for e in model.matrix}), topics=len(model.topic_index), applications=len(apps),
     )
+
+
+# --------------------------------------------------------------------------- every screen and pictures (issue 14, items 4-5)
+STATIC_ASSETS += ("responsive.css", "export.js")  # phone and print layout; SVG/PNG/CSV downloads of the map

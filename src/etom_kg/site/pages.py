@@ -229,7 +229,7 @@ def index_page(ctx: Context, grid: list[Band]) -> str:
     results = el("details", el("summary", ctx.ui("search_list")) + el("ol", ""),
                  {"id": "search-results", "class": "search-results", "hidden": True})
     body = (intro + el("div", search + datalist + el("div", status + results, {"class": "found"}) + asking, {"class": "tools"})
-            + legend + el("div", table, {"class": "map-scroll"}) + other_areas
+            + legend + export_tools(ctx) + el("div", table, {"class": "map-scroll"}) + other_areas
             + _json_script("topic-index", topic_data(ctx, "")))
     return render(ctx, page="map", title=ctx.text("site_title"), body=body, root=root)
 
@@ -377,7 +377,7 @@ def flow_page(ctx: Context, f: Flow, grid: list[Band] | None = None) -> str:
             ancestor = m.processes.get(ancestor.parent) if ancestor.parent else None
     for _, p in members:
         highlight[p.slug] = "match"
-    on_map = _section(ctx, "flow-map", "flow_on_map", el("div", _poster(ctx, grid, root, highlight), {"class": "map-scroll"})) if grid else ""
+    on_map = _section(ctx, "flow-map", "flow_on_map", export_tools(ctx) + el("div", _poster(ctx, grid, root, highlight), {"class": "map-scroll"})) if grid else ""
     body = el("article", el("h1", bi(f.label)) + facts + _section(ctx, "processes", "flow_processes", listing) + on_map,
               {"class": "flow-page", "data-flow": f.slug})
     return render(ctx, page="flow", title=f.label, body=body, root=root)
@@ -584,3 +584,19 @@ def not_found_page(ctx: Context) -> str:
     body = (el("h1", ctx.ui("notfound_title")) + el("p", ctx.ui("notfound_text"), {"class": "lead"})
             + el("p", link("/index.html", ctx.ui("notfound_home"), {"class": "home-link"})))
     return render(ctx, page="notfound", title=ctx.text("notfound_title"), body=body, root="/")
+
+
+# --------------------------------------------------------------------------- pictures and lists (issue 14, item 5)
+
+
+def export_tools(ctx: Context) -> str:
+    """Buttons that download the map as shown (SVG, PNG) and its lists (CSV). They need
+    JavaScript (assets/export.js builds the files in the browser), so they start hidden and
+    the script shows them."""
+    buttons = "".join(
+        el("button", ctx.ui(key), {"type": "button", "data-export": kind})
+        for kind, key in (("svg", "export_svg"), ("png", "export_png"), ("csv-map", "export_csv_map"),
+                          ("csv-results", "export_csv_results"))
+    )
+    return el("div", el("span", ctx.ui("export_title"), {"class": "export-label", "id": "export-label"}) + buttons,
+              {"class": "export-tools", "role": "group", "aria-labelledby": "export-label", "hidden": True})
