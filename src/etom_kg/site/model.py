@@ -139,6 +139,7 @@ class Process:
     channels: list = field(default_factory=list)
     applications: list = field(default_factory=list)
     tmf_links: list = field(default_factory=list)  # TmfLink
+    v21_id: str = ""  # the GB921 v21 identifier, when the process has one
 
     @property
     def sort_key(self) -> tuple:
@@ -182,7 +183,7 @@ class SiteModel:
     horizontals: list  # iris, classic-id order
     area: str | None  # the Level-0 process the groupings belong to (Operations)
     matrix: list  # MatrixEntry, deprecated processes only when asked for
-    topic_index: dict  # normalised topic -> sorted process iris
+    topic_index: dict  # normalised topic -> sorted process iris (superseded ones too)
     topic_names: dict  # normalised topic -> one of its names, for display
     topics: list  # Topic
     ontology_terms: list  # OntologyTerm
@@ -230,6 +231,7 @@ def collect(backend, asserted, *, include_deprecated: bool = False, applications
             level=int(r["level"]), label=_text(r["label_en"], r["label_es"]), definition=definition,
             parent=r["parent"] or None, deprecated=bool(r["deprecated"]), lineage_note=r["lineage_note"],
             inferred=bool(r["inferred"]), project_translation=bool(r["project_translation"]),
+            v21_id=r["v21_id"],
         )
     for r in _records(backend, "process-other-names"):
         if r["process"] in processes and r["lang"] in LANGS:
@@ -248,7 +250,9 @@ def collect(backend, asserted, *, include_deprecated: bool = False, applications
 
     topic_index: dict[str, list] = {}
     topic_names: dict[str, str] = {}
-    for r in _records(backend, "topic-index", include_deprecated=include_deprecated):
+    # superseded processes are indexed too (each process says whether it is superseded): the
+    # map's "superseded" filter shows or hides them without a second index
+    for r in _records(backend, "topic-index", include_deprecated=True):
         topic_index.setdefault(r["key"], []).append(r["process"])
         topic_names[r["key"]] = min(topic_names.get(r["key"], r["topic_name"]), r["topic_name"])
     # Processes are found by their own names and ids as well (classic, v21, R16; English,
@@ -258,7 +262,7 @@ def collect(backend, asserted, *, include_deprecated: bool = False, applications
 
     resolver = resolver_for(backend, "etom:Process")
     for name in resolver.names:
-        if name.iri in processes and (include_deprecated or not name.deprecated):
+        if name.iri in processes:
             key = fold(name.text)
             topic_index.setdefault(key, []).append(name.iri)
             topic_names[key] = min(topic_names.get(key, name.text), name.text)
