@@ -3,8 +3,8 @@ at a desktop size (1440×900) and a phone size (390×844).
 
 Expected answers come from the stored queries over the same graph (process-lookup for ids and
 names, processes-for-topic for topics, children for the parts of a box), so the page is checked
-against what the graph says, not against a copy of it. Fixtures (browser, built site, local
-server, artifacts folder) are those of test_site_browser.
+against what the graph says, not against a copy of it. The session fixtures (one Chromium, the
+built sites, their local servers, the artifacts folder) come from browser_fixtures.py.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from test_site_browser import (CHROMIUM, IN_CI, artifacts, box_slugs, browser, linked_site_url, local,  # noqa: F401
-                               records, shot, site_dir, site_url)
+from browser_fixtures import CHROMIUM, IN_CI  # the session fixtures (browser, sites, artifacts): conftest.py
+from test_site_browser import box_slugs, local, records, shot
 
 if CHROMIUM is None and not IN_CI:
     pytestmark = pytest.mark.skip(reason="no 'chromium' on PATH (apt-get install chromium); CI runs these tests")
@@ -329,11 +329,12 @@ def test_while_searching_every_box_keeps_readable_text(page, site_url, artifacts
     page.goto(site_url + "index.html")
     type_text(page, "billing")
     assert page.locator("#map a.box.match").count() > 0
-    boxes = page.locator("#map a.box")
-    for i in range(boxes.count()):
-        box = boxes.nth(i)
-        style = box.evaluate("e => { const s = getComputedStyle(e); return [s.opacity, s.backgroundColor, "
-                             "getComputedStyle(e.querySelector('.name')).color, e.className]; }")
+    styles = page.eval_on_selector_all("#map a.box", "els => els.map(e => { const s = getComputedStyle(e); return "
+                                       "[s.opacity, s.backgroundColor, getComputedStyle(e.querySelector('.name')).color, e.className]; })")
+    classes = [set(s[3].split()) for s in styles]
+    assert len(styles) >= 35 and any("match" in c for c in classes)
+    assert any(not c & {"match", "contains-match"} for c in classes)  # some boxes step back
+    for style in styles:
         assert float(style[0]) == 1, style  # nothing dimmed with opacity
         assert contrast(page, style[1], style[2]) >= 4.5, style
     outline = page.eval_on_selector("#map a.box.contains-match", "e => getComputedStyle(e).outlineStyle")

@@ -132,8 +132,8 @@ def _legend(ctx: Context) -> str:
 # What the map's script (assets/map.js) knows of every process, one array per process in
 # level / classic-id order; the topics refer to processes by their position in that list.
 INDEX_FIELDS = ("slug", "id", "v21", "level", "en", "es", "parent", "superseded")
-INDEX_UI = ("search_found_one", "search_found_many", "search_none", "search_hidden_superseded", "search_more",
-            "expand", "collapse", "superseded_tag", "level_short", "search_loading")
+INDEX_UI = ("search_found_one", "search_found_many", "search_none", "search_hidden_superseded", "expand",
+            "superseded_tag", "level_short")
 
 
 def topic_data(ctx: Context) -> dict:
