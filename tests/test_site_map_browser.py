@@ -59,7 +59,7 @@ def type_text(pg, text: str) -> None:
     """Types like a person (key by key, no Enter) and waits for the list the typing shows."""
     pg.fill("#topic", "")
     pg.click("#topic")
-    pg.keyboard.type(text, delay=15)
+    pg.keyboard.type(text)
     pg.wait_for_function("t => new URLSearchParams(location.hash.slice(1)).get('q') === t.trim()", arg=text)
 
 
@@ -339,6 +339,11 @@ def test_while_searching_every_box_keeps_readable_text(page, site_url, artifacts
         assert contrast(page, style[1], style[2]) >= 4.5, style
     outline = page.eval_on_selector("#map a.box.contains-match", "e => getComputedStyle(e).outlineStyle")
     assert outline == "dashed"
+    holder = page.locator("#map a.box.contains-match ~ button.expand").first
+    holder.click()  # matching parts inside an opened box are marked readably too
+    parts = page.eval_on_selector_all("#map a.part.match", "els => els.map(e => [getComputedStyle(e).backgroundColor, "
+                                      "getComputedStyle(e.querySelector('.name')).color])")
+    assert parts and all(contrast(page, bg, fg) >= 4.5 for bg, fg in parts), parts
     shot(page, artifacts, f"map-search-billing-{size}.png")
 
 
@@ -352,6 +357,14 @@ def test_the_match_outlines_stay_visible_on_the_heat_map(browser, linked_site_ur
             style = box.evaluate("e => { const s = getComputedStyle(e); return [s.outlineStyle, s.outlineWidth, s.outlineColor]; }")
             assert style[0] in ("solid", "dashed") and float(style[1].rstrip("px")) >= 2, style
             assert contrast(pg, style[2], "rgb(255, 255, 255)") >= 3, style  # visible next to any box colour
+        # and the text on the coloured boxes and the marked grouping headers stays readable (D5)
+        texts = pg.eval_on_selector_all(
+            "#map a.box:not(.cov-0) .pid, #map a.box:not(.cov-0) .name, #map .grouping-link.match .name .l",
+            "els => els.filter(e => e.getClientRects().length).map(e => { let b = e; "
+            "while (getComputedStyle(b).backgroundColor === 'rgba(0, 0, 0, 0)') b = b.parentElement; "
+            "return [getComputedStyle(b).backgroundColor, getComputedStyle(e).color, e.textContent]; })")
+        assert len(texts) > 10
+        assert all(contrast(pg, bg, fg) >= 4.5 for bg, fg, _ in texts), [t for t in texts if contrast(pg, t[0], t[1]) < 4.5]
         shot(pg, artifacts, "map-search-heat.png")
     finally:
         pg.context.close()

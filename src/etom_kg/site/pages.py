@@ -530,7 +530,7 @@ def sparql_page(ctx: Context) -> str:
 def _find_form(ctx: Context) -> str:
     form = el(
         "form",
-        el("label", ctx.ui("search_label"), {"for": "topic"})
+        el("label", ctx.ui("search_label"), {"for": "topic", "id": "topic-label"})
         + el(
             "div",
             void("input", {
@@ -545,7 +545,8 @@ def _find_form(ctx: Context) -> str:
             {"class": "search-row"},
         )
         + el("p", ctx.ui("search_hint"), {"class": "hint", "id": "search-hint"}),
-        {"class": "topic-search needs-js", "role": "search", "action": "processes.html", "method": "get"},
+        {"class": "topic-search needs-js", "role": "search", "aria-labelledby": "topic-label",
+         "action": "processes.html", "method": "get"},
     )
     fallback = el("noscript", el("p", ctx.ui("search_noscript") + " " + link("processes.html", ctx.ui("nav_processes")),
                                  {"class": "banner noscript"}))
