@@ -251,6 +251,15 @@ def test_level3_4_5_pages_show_their_place_on_the_map(page, site_url, store):
         assert button.get_attribute("aria-expanded") == "true"
 
 
+def test_a_link_to_a_place_on_the_map_lifts_the_filters_that_hide_it(page, site_url):
+    page.goto(site_url + "index.html#hide=Assurance,CustomerRelationshipManagement")
+    assert not page.locator("#map a.box[data-process='ProblemHandling']").is_visible()
+    page.goto(site_url + "index.html#process=IsolateCustomerProblem&hide=Assurance,Fulfillment")
+    assert page.locator("#map a.part[data-process='IsolateCustomerProblem']").is_visible()
+    assert page.locator("#map-filters input[name=vertical][value=Assurance]").is_checked()
+    assert not page.locator("#map-filters input[name=vertical][value=Fulfillment]").is_checked()  # the rest stays
+
+
 def _chain(rows: list[dict], iri: str) -> list:
     parent = {r["process"]: r["parent"] for r in rows}
     out, current = [], parent.get(iri)

@@ -297,11 +297,42 @@
     return scope.querySelector(':scope > ul > li > a[data-process="' + p.slug + '"]') || holder;
   }
 
+  /* A process a link asks for is shown even where the filters had hidden its box. */
+  function unfilter(element) {
+    var changed = false;
+    function drop(slug) {
+      var at = state.hide.indexOf(slug);
+      if (at >= 0) {
+        state.hide.splice(at, 1);
+        changed = true;
+      }
+    }
+    var band = element.closest("tbody[data-horizontal]");
+    if (band && band.hidden) drop(band.getAttribute("data-horizontal"));
+    var cell = element.closest("td");
+    var box = cell ? cell.querySelector("a.box") : null;
+    if (box && cell.classList.contains("filtered-out")) {
+      var range = (box.getAttribute("data-columns") || "0-0").split("-").map(Number);
+      var heads = box.classList.contains("unassigned") ? verticalHeads : verticalHeads.slice(range[0], range[1] + 1);
+      heads.forEach(function (th) { drop(th.getAttribute("data-vertical")); });
+      if (box.classList.contains("deprecated") && !state.superseded) {
+        state.superseded = true;
+        changed = true;
+      }
+    }
+    if (changed) {
+      writeFilters();
+      applyFilters();
+      writeUrl();
+    }
+  }
+
   function showOnMap(slug) {
     var p = bySlug[slug];
     if (!p) return;
     var target = reveal(p);
     if (!target) return;
+    unfilter(target);
     target.classList.add("flash", "target");
     target.scrollIntoView({ block: "center" });
     target.focus();
