@@ -151,6 +151,13 @@
     return frag;
   }
 
+  /* {en: fn("en"), es: fn("es")}: a text made of words of both languages */
+  function perLang(fn) {
+    var text = {};
+    LANGS.forEach(function (lang) { text[lang] = fn(lang); });
+    return text;
+  }
+
   function ui(key) {
     return index.ui[key];
   }
@@ -193,13 +200,9 @@
     button.setAttribute("aria-controls", panel.id);
     var label = document.createElement("span");
     label.className = "visually-hidden";
-    LANGS.forEach(function (lang) {
-      var span = document.createElement("span");
-      span.className = "l";
-      span.setAttribute("lang", lang);
-      span.textContent = ui("expand")[lang] + " " + (shownId(p) ? shownId(p) + " " : "") + p[lang];
-      label.appendChild(span);
-    });
+    label.appendChild(bilingual(perLang(function (lang) {
+      return ui("expand")[lang] + " " + (shownId(p) ? shownId(p) + " " : "") + p[lang];
+    })));
     button.appendChild(label);
     var count = document.createElement("span");
     count.className = "count";
@@ -434,13 +437,7 @@
       a.appendChild(name);
       var level = document.createElement("span");
       level.className = "rlevel";
-      LANGS.forEach(function (lang) {
-        var span = document.createElement("span");
-        span.className = "l";
-        span.setAttribute("lang", lang);
-        span.textContent = ui("level_short")[lang] + proc.level;
-        level.appendChild(span);
-      });
+      level.appendChild(bilingual(perLang(function (lang) { return ui("level_short")[lang] + proc.level; })));
       a.appendChild(level);
       li.appendChild(a);
       resultList.appendChild(li);
