@@ -231,7 +231,6 @@ def collect(backend, asserted, *, include_deprecated: bool = False, applications
             level=int(r["level"]), label=_text(r["label_en"], r["label_es"]), definition=definition,
             parent=r["parent"] or None, deprecated=bool(r["deprecated"]), lineage_note=r["lineage_note"],
             inferred=bool(r["inferred"]), project_translation=bool(r["project_translation"]),
-            v21_id=r["v21_id"],
         )
     for r in _records(backend, "process-other-names"):
         if r["process"] in processes and r["lang"] in LANGS:
@@ -246,6 +245,7 @@ def collect(backend, asserted, *, include_deprecated: bool = False, applications
     verticals, horizontals, area = _groupings(backend, processes)
     _add_hierarchy(backend, processes, include_deprecated)
     _add_relations(backend, processes, include_deprecated)
+    _add_v21_ids(backend, processes)
     matrix = _matrix(backend, processes, include_deprecated, verticals)
 
     topic_index: dict[str, list] = {}
@@ -401,3 +401,15 @@ def _matrix(backend, processes: dict, include_deprecated: bool, verticals: list)
     ]
     return sorted(entries, key=lambda e: processes[e.process].sort_key)
 
+
+# --------------------------------------------------------------------------- map: v21 ids (issue 14)
+
+
+def _add_v21_ids(backend, processes: dict) -> None:
+    """The GB921 v21 id of every process that has one: GB921 v21 files each under a domain, so
+    the domains and their members (the stored domain-members query) give every v21 id."""
+    for d in _records(backend, "domains"):
+        for r in _records(backend, "domain-members", domain=d["domain"]):
+            p = processes.get(r["process"])
+            if p is not None and r["v21_id"] and (not p.v21_id or r["v21_id"] < p.v21_id):
+                p.v21_id = r["v21_id"]  # the smallest, should a process ever have two
