@@ -93,6 +93,8 @@ def test_typing_finds_processes_by_every_kind_of_id(page, site_url, store):
         assert expected and set(listed(page)) == expected, text
         assert box_slugs(page, "#map a.box.match") == expected & box_slugs(page, "#map a.box")
     assert "ProblemHandling" in lookup(store, "1.3.7")
+    type_text(page, "1.1.1.6")
+    assert page.locator("#search-status p").first.inner_text().startswith("1 process matches")  # one, not "1 processes"
     first = page.locator("#search-results a.result").first
     assert first.get_attribute("href") == f"process/{listed(page)[0]}.html"  # a deep link to the page
     assert page.problems == []

@@ -394,7 +394,7 @@
       var count = document.createElement("strong");
       count.textContent = String(shown.length) + " ";
       p.appendChild(count);
-      p.appendChild(bilingual(ui(shown.length === 1 ? "search_found_one" : "search_found_many")));
+      p.appendChild(bilingual(ui(shown.length === 1 ? "find_found_one" : "find_found_other")));
     } else {
       p.appendChild(bilingual(ui("search_none")));
     }
