@@ -55,6 +55,14 @@ def page(browser, size):
     pg.context.close()
 
 
+@pytest.fixture
+def desktop(browser):
+    """For what the screen size does not change (links, state, data): the desktop size only."""
+    pg = new_page(browser, "desktop")
+    yield pg
+    pg.context.close()
+
+
 def type_text(pg, text: str) -> None:
     """Types like a person (key by key, no Enter) and waits for the list the typing shows."""
     pg.fill("#topic", "")
@@ -181,12 +189,12 @@ def test_keyboard_moves_through_results_enter_opens_escape_clears_everything(pag
     page.wait_for_url("**/process/ProblemHandling.html")
 
 
-def test_a_link_can_carry_a_search(page, site_url, store):
+def test_a_link_can_carry_a_search(desktop, site_url, store):
     expected = {local(r["process"]) for r in records(store, "processes-for-topic", topic="complaints")}
     for url in ("index.html#q=complaints", "index.html?q=complaints", "index.html#topic=complaints"):
-        page.goto(site_url + url)
-        assert page.input_value("#topic") == "complaints"
-        assert set(listed(page)) >= expected and "ProblemHandling" in box_slugs(page, "#map a.box.match"), url
+        desktop.goto(site_url + url)
+        assert desktop.input_value("#topic") == "complaints"
+        assert set(listed(desktop)) >= expected and "ProblemHandling" in box_slugs(desktop, "#map a.box.match"), url
 
 
 def test_without_javascript_the_search_says_so_instead_of_doing_nothing(browser, site_url, size):
@@ -202,12 +210,12 @@ def test_without_javascript_the_search_says_so_instead_of_doing_nothing(browser,
         pg.context.close()
 
 
-def test_the_map_works_from_files_with_the_index_outside_the_page(page, site_dir):
+def test_the_map_works_from_files_with_the_index_outside_the_page(desktop, site_dir):
     html = (site_dir / "index.html").stat().st_size
     assert html < 100_000 and (site_dir / "assets" / "search-index.js").stat().st_size > html
-    page.goto((site_dir / "index.html").as_uri() + "#q=1.1.1.6")
-    assert box_slugs(page, "#map a.box.match") == {"ProblemHandling"}
-    assert page.problems == [] and all(u.startswith("file://") for u in page.requests)
+    desktop.goto((site_dir / "index.html").as_uri() + "#q=1.1.1.6")
+    assert box_slugs(desktop, "#map a.box.match") == {"ProblemHandling"}
+    assert desktop.problems == [] and all(u.startswith("file://") for u in desktop.requests)
 
 
 # --------------------------------------------------------------------------- every level
@@ -253,13 +261,13 @@ def test_level3_4_5_pages_show_their_place_on_the_map(page, site_url, store):
         assert button.get_attribute("aria-expanded") == "true"
 
 
-def test_a_link_to_a_place_on_the_map_lifts_the_filters_that_hide_it(page, site_url):
-    page.goto(site_url + "index.html#hide=Assurance,CustomerRelationshipManagement")
-    assert not page.locator("#map a.box[data-process='ProblemHandling']").is_visible()
-    page.goto(site_url + "index.html#process=IsolateCustomerProblem&hide=Assurance,Fulfillment")
-    assert page.locator("#map a.part[data-process='IsolateCustomerProblem']").is_visible()
-    assert page.locator("#map-filters input[name=vertical][value=Assurance]").is_checked()
-    assert not page.locator("#map-filters input[name=vertical][value=Fulfillment]").is_checked()  # the rest stays
+def test_a_link_to_a_place_on_the_map_lifts_the_filters_that_hide_it(desktop, site_url):
+    desktop.goto(site_url + "index.html#hide=Assurance,CustomerRelationshipManagement")
+    assert not desktop.locator("#map a.box[data-process='ProblemHandling']").is_visible()
+    desktop.goto(site_url + "index.html#process=IsolateCustomerProblem&hide=Assurance,Fulfillment")
+    assert desktop.locator("#map a.part[data-process='IsolateCustomerProblem']").is_visible()
+    assert desktop.locator("#map-filters input[name=vertical][value=Assurance]").is_checked()
+    assert not desktop.locator("#map-filters input[name=vertical][value=Fulfillment]").is_checked()  # the rest stays
 
 
 def _chain(rows: list[dict], iri: str) -> list:
@@ -299,39 +307,42 @@ def test_filters_by_grouping_are_kept_in_the_link(page, site_url, artifacts, siz
     assert all(b.is_visible() for b in page.locator("#map a.box[data-columns='1-1']").all())
 
 
-def test_ids_on_the_boxes_classic_or_v21(page, site_url, store):
+def test_ids_on_the_boxes_classic_or_v21(desktop, site_url, store):
     rows = {local(r["process"]): r for r in process_rows(store)}
     v21 = {local(row[0].value): row[1].value for row in store.run(
         "SELECT ?p ?v WHERE { ?p <https://w3id.org/etom-kg/ontology#v21Id> ?v }").rows}
-    page.goto(site_url + "index.html")
-    page.click("#filters summary")
-    page.check("#map-filters input[name=ids][value=v21]")
-    assert "ids=v21" in page.url
-    for box in page.locator("#map a.box").all()[:12]:
+    desktop.goto(site_url + "index.html")
+    desktop.click("#filters summary")
+    desktop.check("#map-filters input[name=ids][value=v21]")
+    assert "ids=v21" in desktop.url
+    for box in desktop.locator("#map a.box").all()[:12]:
         slug = box.get_attribute("data-process")
         assert box.locator(".pid").inner_text() == v21.get(slug, ""), slug
-    page.check("#map-filters input[name=ids][value=classic]")
-    box = page.locator("#map a.box[data-process='ProblemHandling']")
+    desktop.check("#map-filters input[name=ids][value=classic]")
+    box = desktop.locator("#map a.box[data-process='ProblemHandling']")
     assert box.locator(".pid").inner_text() == rows["ProblemHandling"]["id"] == "1.1.1.6"
 
 
-def test_superseded_processes_come_and_go_with_their_filter(page, site_url, store):
+def test_superseded_processes_come_and_go_with_their_filter(desktop, site_url, store):
     superseded = records(store, "deprecated-processes")
     assert superseded
     old = superseded[0]
     slug = local(old["process"])
-    page.goto(site_url + "index.html")
-    type_text(page, old["label"])
-    assert slug not in listed(page)
-    assert page.locator("#search-status .hint").count() == 1  # "N superseded processes also match"
-    page.click("#filters summary")
-    page.check("#map-filters input[name=superseded]")
-    assert "superseded=1" in page.url
-    assert slug in listed(page)
-    assert "deprecated" in page.locator(f"#search-results a[data-process='{slug}']").get_attribute("class")
-    page.click("[data-set-lang='es']")
-    assert page.locator("#filters summary").inner_text().startswith("Filtros")
-    assert page.locator("#map-filters legend").all_inner_texts()[-1] == "Identificadores en los recuadros"
+    desktop.goto(site_url + "index.html")
+    type_text(desktop, old["label"])
+    assert slug not in listed(desktop)
+    assert desktop.locator("#search-status .hint").count() == 1  # "N superseded processes also match"
+    desktop.click("#search-status button.show-superseded")  # the note offers to show them
+    assert "superseded=1" in desktop.url and desktop.locator("#map-filters input[name=superseded]").is_checked()
+    assert slug in listed(desktop)
+    assert "deprecated" in desktop.locator(f"#search-results a[data-process='{slug}']").get_attribute("class")
+    desktop.click("#filters summary")
+    desktop.uncheck("#map-filters input[name=superseded]")
+    assert slug not in listed(desktop) and "superseded=" not in desktop.url
+    desktop.check("#map-filters input[name=superseded]")
+    desktop.click("[data-set-lang='es']")
+    assert desktop.locator("#filters summary").inner_text().startswith("Filtros")
+    assert desktop.locator("#map-filters legend").all_inner_texts()[-1] == "Identificadores en los recuadros"
 
 
 # --------------------------------------------------------------------------- contrast while searching

@@ -132,7 +132,8 @@ def _legend(ctx: Context) -> str:
 # What the map's script (assets/map.js) knows of every process, one array per process in
 # level / classic-id order; the topics refer to processes by their position in that list.
 INDEX_FIELDS = ("slug", "id", "v21", "level", "en", "es", "parent", "superseded")
-INDEX_UI = ("find_found_one", "find_found_other", "search_none", "search_hidden_superseded", "expand",
+INDEX_UI = ("find_found_one", "find_found_other", "search_none", "search_hidden_superseded",
+            "search_show_superseded", "expand",
             "superseded_tag", "level_short")
 
 

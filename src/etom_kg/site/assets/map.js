@@ -404,6 +404,17 @@
       note.className = "hint";
       note.appendChild(document.createTextNode(String(hidden) + " "));
       note.appendChild(bilingual(ui("search_hidden_superseded")));
+      var show = document.createElement("button");
+      show.type = "button";
+      show.className = "show-superseded";
+      show.appendChild(bilingual(ui("search_show_superseded")));
+      show.addEventListener("click", function () {
+        filters.querySelector("input[name=superseded]").checked = true;
+        filtersChanged();
+        (resultLinks()[0] || input).focus(); // the note and its button are gone: focus stays in the search
+      });
+      note.appendChild(document.createTextNode(" "));
+      note.appendChild(show);
       status.appendChild(note);
     }
     shown.forEach(function (proc) {
