@@ -131,6 +131,10 @@ def test_deeper_matches_are_listed_in_sight_and_their_box_is_outlined(page, site
     assert row.is_visible()  # not hidden in a collapsed list
     assert page.locator("#search-results details").count() == 0
     assert row.locator(".rlevel").inner_text() == "L4"
+    page.click(f"#search-results button.locate[data-process='{slug}']")  # and shown in place on the map
+    part = page.locator(f"#map a.part[data-process='{slug}']")
+    assert part.is_visible() and "match" in part.get_attribute("class").split()
+    assert page.evaluate("document.activeElement.getAttribute('data-process')") == slug
     outlined = box_slugs(page, "#map a.box.contains-match")
     holders = {local(r["process"]) for r in rows if r["process"] in _ancestors(rows, deep["process"])}
     assert outlined and outlined <= holders
@@ -154,10 +158,17 @@ def test_result_columns_never_collide(page, site_url):
     for i in range(rows.count()):
         row = rows.nth(i)
         cells = [row.locator(sel).bounding_box() for sel in (".pid", ".rname", ".rlevel")]
-        for left, right in zip(cells, cells[1:]):
-            assert left["x"] + left["width"] <= right["x"] + 0.5, row.inner_text()
+        locate = row.locator("xpath=following-sibling::button")
+        if locate.count():
+            cells.append(locate.bounding_box())
+        for k, a in enumerate(cells):  # no two cells overlap: side by side, or one above the other
+            for b in cells[k + 1:]:
+                apart = (a["x"] + a["width"] <= b["x"] + 0.5 or b["x"] + b["width"] <= a["x"] + 0.5
+                         or a["y"] + a["height"] <= b["y"] + 0.5 or b["y"] + b["height"] <= a["y"] + 0.5)
+                assert apart, row.inner_text()
     text = rows.first.inner_text()
     assert "\n" in text or "\t" in text  # id and name in separate cells, never "Adjustments &11."
+    assert page.eval_on_selector("#search-results", "e => e.scrollWidth <= e.clientWidth")  # nothing cut at the side
 
 
 def test_keyboard_moves_through_results_enter_opens_escape_clears_everything(page, site_url):

@@ -133,7 +133,7 @@ def _legend(ctx: Context) -> str:
 # level / classic-id order; the topics refer to processes by their position in that list.
 INDEX_FIELDS = ("slug", "id", "v21", "level", "en", "es", "parent", "superseded")
 INDEX_UI = ("find_found_one", "find_found_other", "search_none", "search_hidden_superseded",
-            "search_show_superseded", "expand",
+            "search_show_superseded", "locate", "expand",
             "superseded_tag", "level_short")
 
 

@@ -451,9 +451,25 @@
       level.appendChild(bilingual(perLang(function (lang) { return ui("level_short")[lang] + proc.level; })));
       a.appendChild(level);
       li.appendChild(a);
+      if (proc.level > 2 && box) li.appendChild(locateButton(proc));
       resultList.appendChild(li);
     });
     results.hidden = !shown.length;
+  }
+
+  /* A part deeper than the boxes is shown in place: its box opens down to it. */
+  function locateButton(proc) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "locate";
+    button.setAttribute("data-process", proc.slug);
+    var who = document.createElement("span");
+    who.className = "visually-hidden";
+    who.appendChild(bilingual(perLang(function (lang) { return (shownId(proc) ? shownId(proc) + " " : "") + proc[lang] + ": "; })));
+    button.appendChild(who);
+    button.appendChild(bilingual(ui("locate")));
+    button.addEventListener("click", function () { showOnMap(proc.slug); });
+    return button;
   }
 
   var timer = null;
