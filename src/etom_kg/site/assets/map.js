@@ -169,14 +169,8 @@
   function idSpan(p) {
     var span = document.createElement("span");
     span.className = "pid";
-    span.setAttribute("data-classic", p.id);
-    span.setAttribute("data-v21", p.v21);
     span.textContent = shownId(p);
     return span;
-  }
-
-  function onMap(slug) {
-    return map.querySelectorAll('[data-process="' + slug + '"]');
   }
 
   /* ------------------------------------------------------------------ levels: parts of a box */
@@ -201,7 +195,7 @@
     var label = document.createElement("span");
     label.className = "visually-hidden";
     label.appendChild(bilingual(perLang(function (lang) {
-      return ui("expand")[lang] + " " + (shownId(p) ? shownId(p) + " " : "") + p[lang];
+      return ui("expand")[lang] + " " + p[lang]; // no id: the filters may switch the ids shown
     })));
     button.appendChild(label);
     var count = document.createElement("span");
@@ -232,7 +226,7 @@
       a.href = href(c);
       a.className = "part" + (c.superseded ? " deprecated" : "");
       a.setAttribute("data-process", c.slug);
-      if (shownId(c)) a.appendChild(idSpan(c));
+      a.appendChild(idSpan(c));
       var name = document.createElement("span");
       name.className = "name";
       name.appendChild(bilingual(c));
