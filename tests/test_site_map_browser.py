@@ -206,6 +206,12 @@ def test_a_link_can_carry_a_search(desktop, site_url, store):
         desktop.goto(site_url + url)
         assert desktop.input_value("#topic") == "complaints"
         assert set(listed(desktop)) >= expected and "ProblemHandling" in box_slugs(desktop, "#map a.box.match"), url
+    dialogs = []
+    desktop.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    hostile = "#q=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E&process=%22%5D%20x&hide=%3Cb%3E&ids=%22&superseded=2"
+    desktop.goto(site_url + "index.html" + hostile)  # a crafted link is text, never markup or a selector
+    assert desktop.input_value("#topic") == "<img src=x onerror=alert(1)>"
+    assert dialogs == [] and desktop.problems == [] and desktop.locator("#map img").count() == 0
 
 
 def test_without_javascript_the_search_says_so_instead_of_doing_nothing(browser, site_url, size):
