@@ -422,7 +422,7 @@
       var name = document.createElement("span");
       name.className = "rname";
       var label = document.createElement("span");
-      label.className = "label";
+      label.className = "name";
       label.appendChild(bilingual(proc));
       name.appendChild(label);
       var box = ancestors(proc).filter(function (x) { return x.level === 2; })[0];
