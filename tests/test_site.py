@@ -223,17 +223,24 @@ def test_downloads_are_the_process_own_statements(site, ontology):
 # --------------------------------------------------------------------------- search index
 
 
-def topic_index(index_root: ET.Element) -> dict:
-    (script,) = index_root.findall(".//script[@id='topic-index']")
-    return json.loads(script.text)
+def topic_index(site: Path, *, superseded: bool = False) -> dict:
+    """The map's search index (assets/search-index.js, loaded by index.html): key -> slugs,
+    without the superseded processes unless asked (the page's filter hides them by default)."""
+    text = (site / "assets" / "search-index.js").read_text(encoding="ascii")
+    data = json.loads(text[text.index("{"):text.rindex("}") + 1])
+    fields = data["fields"]
+    rows = [dict(zip(fields, row)) for row in data["processes"]]
+    topics = {key: [rows[i]["slug"] for i in found if superseded or not rows[i]["superseded"]]
+              for key, found in data["topics"].items()}
+    return {"topics": {k: v for k, v in topics.items() if v}, "processes": rows}
 
 
-def test_the_topic_index_gives_what_processes_for_topic_returns(index, store):
+def test_the_topic_index_gives_what_processes_for_topic_returns(site, store):
     """A key finds the processes handling a responsibility of that name (processes-for-topic)
     and the processes named so (name, synonym or id: the resolver's search keys)."""
     from etom_kg.results import Term
 
-    data = topic_index(index)
+    data = topic_index(site)
     topics = data["topics"]
     sample = sorted(topics)[::40] + ["complaints", "reclamaciones", "reclamacion", "gestion de reclamaciones",
                                      "1.1.1.6", "gestion de problemas", "problem handling"]
@@ -249,8 +256,8 @@ def test_the_topic_index_gives_what_processes_for_topic_returns(index, store):
     assert "ProblemHandling" in topics["complaints"]
 
 
-def test_topic_keys_are_normalised_like_the_query(index):
-    for key in topic_index(index)["topics"]:
+def test_topic_keys_are_normalised_like_the_query(site):
+    for key in topic_index(site, superseded=True)["topics"]:
         assert key == " ".join(key.split()) and key == key.lower()
         assert not set(key) & set("áàâäéèêëíìîïóòôöúùûüñ")
 
@@ -402,3 +409,73 @@ def test_process_pages_show_every_level_below_them(site, store):
     assert sub_processes("process/IsolateCustomerProblem.html") == level4
     assert "GatherCustomerInformation" in sub_processes("process/BuildCustomerInsight.html")  # Level 5
     assert {"IsolateCustomerProblem", "VerifyProductConfiguration"} <= sub_processes("process/ProblemHandling.html")
+
+
+# --------------------------------------------------------------------------- map: find, levels, filters (issue 14)
+
+
+def test_the_search_index_is_a_file_of_its_own_with_every_process(site, store):
+    html = (site / "index.html").read_text(encoding="utf-8")
+    assert 'id="topic-index"' not in html and 'src="assets/search-index.js"' in html and 'src="assets/map.js"' in html
+    assert len(html.encode("utf-8")) < 100_000  # the map page no longer carries the index
+    rows = {r["slug"]: r for r in topic_index(site)["processes"]}
+    details = records(store, "process-details", include_deprecated=True)
+    assert set(rows) == {local(r["process"]) for r in details}
+    v21 = {local(row[0].value): row[1].value for row in store.run(
+        "SELECT ?process ?v WHERE { ?process a <https://w3id.org/etom-kg/ontology#Process> ; "
+        "<https://w3id.org/etom-kg/ontology#v21Id> ?v }").rows}
+    assert len(v21) > 600
+    for r in details:
+        row = rows[local(r["process"])]
+        assert (row["id"], row["v21"], row["level"], row["en"], bool(row["superseded"])) == (
+            r["id"], v21.get(local(r["process"]), ""), int(r["level"]), r["label_en"], bool(r["deprecated"]))
+    by_position = topic_index(site)["processes"]
+    problem = rows["ProblemHandling"]
+    assert by_position[problem["parent"]]["slug"] == "CustomerRelationshipManagement"
+    assert problem["v21"] and problem["v21"] != problem["id"]
+
+
+def test_superseded_processes_are_indexed_but_flagged(site, store):
+    superseded = {local(r["process"]) for r in records(store, "deprecated-processes")}
+    assert superseded
+    flagged = {r["slug"] for r in topic_index(site)["processes"] if r["superseded"]}
+    assert flagged == superseded
+    everything = topic_index(site, superseded=True)["topics"]
+    default = topic_index(site)["topics"]
+    found_with = {s for slugs in everything.values() for s in slugs}
+    found_without = {s for slugs in default.values() for s in slugs}
+    assert superseded <= found_with and not superseded & found_without
+
+
+def test_every_page_below_a_box_links_to_its_place_on_the_map(site, store):
+    rows = {local(r["process"]): r for r in records(store, "process-details")}
+    on_map = {local(r["process"]) for r in records(store, "matrix")}
+    parent = {slug: (local(r["parent"]) if r["parent"] else None) for slug, r in rows.items()}
+
+    def under_a_box(slug):
+        while slug:
+            if slug in on_map:
+                return True
+            slug = parent.get(slug)
+        return False
+
+    for level in (3, 4, 5):
+        slugs = [s for s, r in rows.items() if int(r["level"]) == level]
+        assert slugs
+        for slug in slugs[:30]:
+            links = [a.get("href") for a in page(site, f"process/{slug}.html").iter("a") if a.get("class") == "to-map"]
+            assert links == ([f"../index.html#process={slug}"] if under_a_box(slug) else []), slug
+
+
+def test_the_search_and_filters_say_they_need_javascript(index):
+    forms = {f.get("class"): f for f in index.iter("form")}
+    search = forms["topic-search needs-js"]
+    assert search.get("action") == "processes.html"  # never a form that silently does nothing
+    (note,) = index.iter("noscript")
+    assert [a.get("href") for a in note.iter("a")] == ["processes.html"]
+    (filters,) = [d for d in index.iter("details") if d.get("id") == "filters"]
+    assert "needs-js" in filters.get("class").split()
+    names = {i.get("name") for i in filters.iter("input")}
+    assert names == {"vertical", "horizontal", "superseded", "ids"}
+    labels = [lab for lab in filters.iter("label")]
+    assert all(lab.find("input") is not None and shown(lab, "en") and shown(lab, "es") for lab in labels)

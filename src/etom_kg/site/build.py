@@ -14,12 +14,12 @@ from .. import __version__
 from ..errors import InputError
 from .layout import poster_grid
 from .model import SiteModel, collect
-from .pages import (FLOW_DIR, PROCESS_DIR, Context, catalogue_page, flow_page, index_page, load_strings,
-                    not_found_page, ontology_page, process_page, sparql_page)
+from .pages import (FLOW_DIR, PROCESS_DIR, SEARCH_INDEX, Context, catalogue_page, flow_page, index_page, load_strings,
+                    not_found_page, ontology_page, process_page, search_index_script, sparql_page)
 from .rdf import jsonld, own_triples, turtle
 
 MARKER = ".etom-kg-site"
-STATIC_ASSETS = ("site.css", "site.js", "favicon.svg", "sparql.js")
+STATIC_ASSETS = ("site.css", "site.js", "favicon.svg", "sparql.js", "map.js", "map.css")
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,7 @@ def render_site(model: SiteModel, asserted_store) -> dict[str, bytes]:
         "ontology.html": ontology_page(ctx),
         "sparql.html": sparql_page(ctx),
         "404.html": not_found_page(ctx),
+        SEARCH_INDEX: search_index_script(ctx),
     }
     for p in model.processes.values():
         files[f"{PROCESS_DIR}/{p.slug}.html"] = process_page(ctx, p)

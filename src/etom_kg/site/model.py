@@ -139,6 +139,7 @@ class Process:
     channels: list = field(default_factory=list)
     applications: list = field(default_factory=list)
     tmf_links: list = field(default_factory=list)  # TmfLink
+    v21_id: str = ""  # the GB921 v21 identifier, when the process has one
 
     @property
     def sort_key(self) -> tuple:
@@ -182,7 +183,7 @@ class SiteModel:
     horizontals: list  # iris, classic-id order
     area: str | None  # the Level-0 process the groupings belong to (Operations)
     matrix: list  # MatrixEntry, deprecated processes only when asked for
-    topic_index: dict  # normalised topic -> sorted process iris
+    topic_index: dict  # normalised topic -> sorted process iris (superseded ones too)
     topic_names: dict  # normalised topic -> one of its names, for display
     topics: list  # Topic
     ontology_terms: list  # OntologyTerm
@@ -244,11 +245,14 @@ def collect(backend, asserted, *, include_deprecated: bool = False, applications
     verticals, horizontals, area = _groupings(backend, processes)
     _add_hierarchy(backend, processes, include_deprecated)
     _add_relations(backend, processes, include_deprecated)
+    _add_v21_ids(backend, processes)
     matrix = _matrix(backend, processes, include_deprecated, verticals)
 
     topic_index: dict[str, list] = {}
     topic_names: dict[str, str] = {}
-    for r in _records(backend, "topic-index", include_deprecated=include_deprecated):
+    # superseded processes are indexed too (each process says whether it is superseded): the
+    # map's "superseded" filter shows or hides them without a second index
+    for r in _records(backend, "topic-index", include_deprecated=True):
         topic_index.setdefault(r["key"], []).append(r["process"])
         topic_names[r["key"]] = min(topic_names.get(r["key"], r["topic_name"]), r["topic_name"])
     # Processes are found by their own names and ids as well (classic, v21, R16; English,
@@ -258,7 +262,7 @@ def collect(backend, asserted, *, include_deprecated: bool = False, applications
 
     resolver = resolver_for(backend, "etom:Process")
     for name in resolver.names:
-        if name.iri in processes and (include_deprecated or not name.deprecated):
+        if name.iri in processes:
             key = fold(name.text)
             topic_index.setdefault(key, []).append(name.iri)
             topic_names[key] = min(topic_names.get(key, name.text), name.text)
@@ -397,3 +401,15 @@ def _matrix(backend, processes: dict, include_deprecated: bool, verticals: list)
     ]
     return sorted(entries, key=lambda e: processes[e.process].sort_key)
 
+
+# --------------------------------------------------------------------------- map: v21 ids (issue 14)
+
+
+def _add_v21_ids(backend, processes: dict) -> None:
+    """The GB921 v21 id of every process that has one: GB921 v21 files each under a domain, so
+    the domains and their members (the stored domain-members query) give every v21 id."""
+    for d in _records(backend, "domains"):
+        for r in _records(backend, "domain-members", domain=d["domain"]):
+            p = processes.get(r["process"])
+            if p is not None and r["v21_id"] and (not p.v21_id or r["v21_id"] < p.v21_id):
+                p.v21_id = r["v21_id"]  # the smallest, should a process ever have two
