@@ -168,6 +168,15 @@ def search_index_script(ctx: Context) -> str:
            f"window.etomKgIndex = {text};\n"
 
 
+def _json_script(element_id: str, data: dict) -> str:
+    # <, > and & only occur inside JSON strings, where \u escapes mean the same: the
+    # script element can then neither close early nor break an XML reading of the page.
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    for char, escaped in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e")):
+        text = text.replace(char, escaped)
+    return el("script", text, {"type": "application/json", "id": element_id})
+
+
 def _poster(ctx: Context, grid: list[Band], root: str, highlight: dict | None = None) -> str:
     """The grid of the poster: verticals as columns, horizontal bands of Level-2 boxes.
     ``highlight`` maps a box's slug to an extra class (a flow page marks its processes)."""
