@@ -107,3 +107,9 @@ def mini_backends(mini_graph):
         "rdflib": RdflibBackend(rules),
         "owlrl": RdflibBackend(expand(mini_graph, reasoner="owlrl")),
     }
+
+
+# ----------------------------------------------------------------- browser tests (issue 14)
+# One Chromium and one build of each site for every browser test module (test_site_browser.py,
+# test_site_a11y.py): fixtures defined in a test module would be set up once per module.
+from browser_fixtures import artifacts, browser, linked_site_url, site_dir, site_url  # noqa: E402,F401
