@@ -189,6 +189,9 @@ class SiteModel:
     has_applications: bool
     include_deprecated: bool
     flows: list = field(default_factory=list)  # Flow
+    # grouping / Level-0 area iri -> its row of the coverage-by-grouping report (with applications only)
+    grouping_coverage: dict = field(default_factory=dict)
+    lineage_status_es: dict = field(default_factory=dict)  # English status label -> Spanish one
 
     def process(self, iri: str) -> Process:
         return self.processes[iri]
@@ -282,8 +285,14 @@ def collect(backend, asserted, *, include_deprecated: bool = False, applications
              tuple((int(x["position"]), x["process"]) for x in _records(backend, "processes-of-flow", flow=r["flow"])))
         for r in _records(backend, "flows")
     ]
+    grouping_coverage = {}
+    if applications:  # the statement of a grouping page is a row of `etom-kg coverage`, same query
+        report = catalog("reports").get("coverage-by-grouping")
+        grouping_coverage = {r["grouping"]: r for r in run_stored(
+            report, backend, {"include_deprecated": include_deprecated}).records()}
+    lineage_status_es = {r["label_en"]: r["label_es"] for r in _records(backend, "lineage-summary")}
     return SiteModel(
-        flows=flows,
+        flows=flows, grouping_coverage=grouping_coverage, lineage_status_es=lineage_status_es,
         processes=processes, verticals=verticals, horizontals=horizontals, area=area, matrix=matrix,
         topic_index={k: sorted(set(v)) for k, v in sorted(topic_index.items())},
         topic_names=dict(sorted(topic_names.items())), topics=topics,

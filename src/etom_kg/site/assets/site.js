@@ -197,7 +197,7 @@
         var count = document.createElement("strong");
         count.textContent = String(slugs.length) + " ";
         p.appendChild(count);
-        p.appendChild(bilingual(index.ui.search_found));
+        p.appendChild(bilingual(index.ui[slugs.length === 1 ? "search_found_one" : "search_found"]));  // D6: "1 process"
         status.appendChild(p);
         slugs.forEach(function (slug) {
           var info = index.processes[slug];
