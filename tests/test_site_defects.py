@@ -53,7 +53,7 @@ def section(root: ET.Element, section_id: str) -> ET.Element:
 
 def fact(root: ET.Element, key_en: str) -> ET.Element | None:
     """The <dd> after the <dt> whose English words are ``key_en``."""
-    items = list(root.find(".//dl[@class='facts']"))
+    items = list(root if root.tag == "dl" else root.find(".//dl[@class='facts']"))
     for dt, dd in zip(items, items[1:]):
         if dt.tag == "dt" and shown(dt, "en") == key_en:
             return dd
@@ -172,10 +172,28 @@ def test_lineage_statuses_are_in_the_readers_language_and_notes_are_marked_engli
             if spanish[word] != word:
                 assert not re.search(rf"(^|; ){re.escape(word)}(;|$| —)", es), (slug, word, es)
         for note in dd.iter("span"):
-            if "lineage-note" in (note.get("class") or ""):
-                assert note.get("lang") == "en"
+            classes = (note.get("class") or "").split()
+            if "lineage-note" in classes and "l" not in classes:  # a note in one language: marked as such
+                assert note.get("lang") == "en", slug
         checked += 1
     assert checked == min(40, len(statuses))
+
+
+def test_a_lineage_note_in_spanish_is_shown_in_spanish_mode(ctx):
+    """The shipped graph has its notes in English; a graph with a Spanish note shows it."""
+    from dataclasses import replace
+
+    from etom_kg.site.pages import _facts
+
+    p = next(p for p in sorted(ctx.model.processes.values(), key=lambda p: p.sort_key) if p.lineage_note and p.lineage_statuses)
+    english_only = ET.fromstring(_facts(ctx, p, "../"))
+    dd = fact(english_only, "In later releases")
+    assert p.lineage_note in shown(dd, "es")  # nothing to translate it with: the English, marked
+    assert [n.get("lang") for n in dd.iter("span") if "lineage-note" in (n.get("class") or "")] == ["en"]
+    both = ET.fromstring(_facts(ctx, replace(p, lineage_note_es="Nota de linaje en español."), "../"))
+    dd = fact(both, "In later releases")
+    assert "Nota de linaje en español." in shown(dd, "es") and p.lineage_note not in shown(dd, "es")
+    assert p.lineage_note in shown(dd, "en") and "Nota de linaje" not in shown(dd, "en")
 
 
 # --------------------------------------------------------------------------- D11

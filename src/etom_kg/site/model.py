@@ -121,6 +121,7 @@ class Process:
     replaced_by: list = field(default_factory=list)
     alt_labels: dict = field(default_factory=dict)
     lineage_note: str = ""
+    lineage_note_es: str = ""  # when the graph has the note in Spanish too
     inferred: bool = False
     project_translation: bool = False
     sources: list = field(default_factory=list)
@@ -226,12 +227,15 @@ def collect(backend, asserted, *, include_deprecated: bool = False, applications
             known = processes[r["process"]]
             if r["lineage_note"] and r["lineage_note"] not in known.lineage_note:
                 known.lineage_note = f"{known.lineage_note} {r['lineage_note']}".strip()
+            if r["lineage_note_es"] and r["lineage_note_es"] not in known.lineage_note_es:
+                known.lineage_note_es = f"{known.lineage_note_es} {r['lineage_note_es']}".strip()
             continue
         definition = _text(r["definition_en"], r["definition_es"]) if r["definition_en"] else None
         processes[r["process"]] = Process(
             iri=r["process"], slug=slug(r["process"]), classic_id=r["id"], r16_id=r["r16_id"],
             level=int(r["level"]), label=_text(r["label_en"], r["label_es"]), definition=definition,
             parent=r["parent"] or None, deprecated=bool(r["deprecated"]), lineage_note=r["lineage_note"],
+            lineage_note_es=r["lineage_note_es"],
             inferred=bool(r["inferred"]), project_translation=bool(r["project_translation"]),
         )
     for r in _records(backend, "process-other-names"):

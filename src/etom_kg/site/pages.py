@@ -311,11 +311,15 @@ def _facts(ctx: Context, p: Process, root: str) -> str:
     if p.later_names:
         row("later_names", el("span", esc("; ".join(p.later_names)), {"lang": "en"}))
     if p.lineage_note or p.lineage_statuses:
-        # status words in the reader's language (the graph labels them in both); the notes are
-        # English in the graph, so they are marked as English in both modes (D7)
+        # status words in the reader's language (the graph labels them in both); a note the graph
+        # has in English only is marked as English in both modes (D7)
         statuses = sorted(p.lineage_statuses)
-        words = bi(Text("; ".join(statuses), "; ".join(m.lineage_status_es.get(s, s) for s in sorted(statuses))))
-        note = el("span", esc(p.lineage_note), {"lang": "en", "class": "lineage-note"}) if p.lineage_note else ""
+        words = bi(Text("; ".join(statuses), "; ".join(m.lineage_status_es.get(s, s) for s in statuses)))
+        if p.lineage_note and p.lineage_note_es:
+            note = bi(Text(p.lineage_note, p.lineage_note_es), "span", "lineage-note")
+        else:
+            text = p.lineage_note or p.lineage_note_es
+            note = el("span", esc(text), {"lang": "en" if p.lineage_note else "es", "class": "lineage-note"}) if text else ""
         row("lineage", (words if statuses else "") + (" — " if statuses and note else "") + note)
     row("iri", el("code", esc(p.iri), {"class": "iri"}))
     return el("dl", "".join(rows), {"class": "facts"})
