@@ -65,9 +65,12 @@ STATES = {
     "home-plain": ("plain", "index.html", None),
     "home-heat-map": ("linked", "index.html", None),
     "home-search": ("plain", "index.html", _search),
+    "home-heat-map-search": ("linked", "index.html", _search),
     "home-spanish": ("plain", "index.html", _spanish),
     "process-page": ("linked", "process/ProblemHandling.html", None),
     "sparql-page": ("plain", "sparql.html", _sparql_result),
+    # beyond the list: a grouping page, with the coverage statement of D1
+    "grouping-page": ("linked", "process/BillingAndRevenueManagement.html", None),
 }
 
 
