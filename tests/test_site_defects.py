@@ -17,19 +17,15 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from test_site import LINKS, boxes, local, page, records, shown
+from test_site import LINKS, boxes, linked_site, local, page, records, shown  # noqa: F401 - linked_site is a fixture
 
 ONE_PLURAL = re.compile(r"(?<![\d.])1 (processes|procesos|applications|aplicaciones)\b")
 
 
 @pytest.fixture(scope="module")
-def linked(tmp_path_factory) -> Path:
+def linked(linked_site) -> Path:
     """The site with the coverage heat map: every page kind, applications tables included."""
-    from etom_kg.site import build_site
-
-    out = tmp_path_factory.mktemp("defects-site") / "site"
-    build_site(out, links=LINKS)
-    return out
+    return linked_site
 
 
 @pytest.fixture(scope="module")
