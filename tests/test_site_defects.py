@@ -214,6 +214,23 @@ def test_an_unassigned_box_reads_id_name_and_note_apart(ctx):
     assert shown(box, "es") == "1.1.1.6 Gestión de Problemas en ninguna agrupación vertical"
 
 
+def test_chromium_reads_each_box_as_id_name_and_count(browser, linked_site_url, store):
+    """The accessible name Chromium computes, as a screen reader hears it."""
+    labels = {local(r["process"]): r["label_en"] for r in records(store, "matrix")}
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    try:
+        pg = context.new_page()
+        pg.goto(linked_site_url + "index.html")
+        found = pg.locator("#map a.box").all()
+        assert len(found) == len(labels)
+        for box in found:
+            n = int(box.get_attribute("data-applications"))
+            expected = f"{box.locator('.pid').inner_text()} {labels[box.get_attribute('data-process')]} {n} application{'' if n == 1 else 's'}"
+            assert f'link "{expected}"' in box.aria_snapshot(), (expected, box.aria_snapshot())
+    finally:
+        context.close()
+
+
 # --------------------------------------------------------------------------- D13
 
 
