@@ -56,7 +56,7 @@ def fact(root: ET.Element, key_en: str) -> ET.Element | None:
     return None
 
 
-def coverage_report(name: str) -> list[dict]:
+def coverage_report(name: str, *params: str) -> list[dict]:
     """A report exactly as `etom-kg coverage` prints it (JSON), run through the CLI."""
     import io
     from contextlib import redirect_stdout
@@ -65,7 +65,7 @@ def coverage_report(name: str) -> list[dict]:
 
     out = io.StringIO()
     with redirect_stdout(out):
-        assert main(["coverage", str(LINKS), "-q", name, "-f", "json"]) == 0
+        assert main(["coverage", str(LINKS), "-q", name, "-f", "json", *(x for p in params for x in ("-p", p))]) == 0
     data = json.loads(out.getvalue())
     columns = data["head"]["vars"]
     return [{c: row[c]["value"] if c in row else "" for c in columns} for row in data["results"]["bindings"]]
@@ -98,6 +98,29 @@ def test_grouping_pages_state_the_coverage_that_etom_kg_coverage_reports(linked,
         assert "No application of the loaded landscape supports" not in shown(applications, "en")
     billing = rows["BillingAndRevenueManagement"]  # the case of the issue: covered below, not "no application"
     assert int(billing["processes"]) > int(billing["gaps"]) > 0
+
+
+def test_process_pages_say_uncovered_only_for_the_gaps_of_etom_kg_coverage(linked, store):
+    """Below the groupings too: a process an application supports through a process that
+    contains it is not shown as uncovered; the gaps of the coverage-gaps report are."""
+    gaps = {local(r["process"]) for r in coverage_report("coverage-gaps", "include_deprecated=true")}
+    groupings = {local(r["grouping"]) for r in records(store, "groupings")}
+    counted = {"uncovered": 0, "via-parent": 0}
+    for r in records(store, "process-details", include_deprecated=True):
+        slug = local(r["process"])
+        if slug in groupings or r["level"] == 0:
+            continue
+        applications = section(page(linked, f"process/{slug}.html"), "applications")
+        if applications.find(".//table") is not None:
+            assert slug not in gaps, slug
+            continue
+        (first,) = [p for p in applications if p.tag == "p"][:1]
+        kind = "uncovered" if "uncovered" in first.get("class").split() else "via-parent"
+        assert kind == ("uncovered" if slug in gaps else "via-parent"), slug
+        counted[kind] += 1
+        if kind == "via-parent":  # names the containing process an application supports
+            assert applications.find(".//ul[@class='links']/li/a") is not None, slug
+    assert counted["uncovered"] > 0 and counted["via-parent"] > 0
 
 
 def test_the_grouping_report_counts_verticals_like_coverage_by_vertical():

@@ -193,6 +193,7 @@ class SiteModel:
     # grouping / Level-0 area iri -> its row of the coverage-by-grouping report (with applications only)
     grouping_coverage: dict = field(default_factory=dict)
     lineage_status_es: dict = field(default_factory=dict)  # English status label -> Spanish one
+    coverage_gaps: set = field(default_factory=set)  # the processes of the coverage-gaps report
 
     def process(self, iri: str) -> Process:
         return self.processes[iri]
@@ -289,14 +290,17 @@ def collect(backend, asserted, *, include_deprecated: bool = False, applications
              tuple((int(x["position"]), x["process"]) for x in _records(backend, "processes-of-flow", flow=r["flow"])))
         for r in _records(backend, "flows")
     ]
-    grouping_coverage = {}
+    grouping_coverage, coverage_gaps = {}, set()
     if applications:  # the statement of a grouping page is a row of `etom-kg coverage`, same query
         report = catalog("reports").get("coverage-by-grouping")
         grouping_coverage = {r["grouping"]: r for r in run_stored(
             report, backend, {"include_deprecated": include_deprecated}).records()}
+        # every page's process, superseded ones too (the flag filters rows, not a status)
+        coverage_gaps = {r["process"] for r in run_stored(
+            catalog("reports").get("coverage-gaps"), backend, {"include_deprecated": True}).records()}
     lineage_status_es = {r["label_en"]: r["label_es"] for r in _records(backend, "lineage-summary")}
     return SiteModel(
-        flows=flows, grouping_coverage=grouping_coverage, lineage_status_es=lineage_status_es,
+        flows=flows, grouping_coverage=grouping_coverage, lineage_status_es=lineage_status_es, coverage_gaps=coverage_gaps,
         processes=processes, verticals=verticals, horizontals=horizontals, area=area, matrix=matrix,
         topic_index={k: sorted(set(v)) for k, v in sorted(topic_index.items())},
         topic_names=dict(sorted(topic_names.items())), topics=topics,

@@ -372,10 +372,27 @@ def _grouping_coverage(ctx: Context, p: Process) -> str:
             + el("ul", parts, {"class": "coverage-parts"}))
 
 
-def _applications(ctx: Context, p: Process) -> str:
+def _covered_by_parent(ctx: Context, p: Process, root: str) -> str:
+    """A process with no application of its own that `etom-kg coverage` does not count as a
+    gap (the coverage-gaps report): an application supports a process that contains it."""
+    m = ctx.model
+    wholes, parent = [], p.parent
+    while parent in m.processes and len(wholes) < 10:
+        whole = m.process(parent)
+        if any(a.relation != "contributes" for a in whole.applications):
+            wholes.append(whole)
+        parent = whole.parent
+    items = "".join(el("li", process_link(ctx, w, root) + ": " + esc(", ".join(sorted(
+        {a.label for a in w.applications if a.relation != "contributes"})))) for w in reversed(wholes))
+    return el("p", ctx.ui("covered_via_parent"), {"class": "none via-parent"}) + (el("ul", items, {"class": "links"}) if items else "")
+
+
+def _applications(ctx: Context, p: Process, root: str = "../") -> str:
     grouping = p.kind in ("vertical", "horizontal", "area") or p.level == 0
     lead = _grouping_coverage(ctx, p) if grouping else ""
     if not p.applications:
+        if not lead and p.iri not in ctx.model.coverage_gaps:
+            return _covered_by_parent(ctx, p, root)
         return lead or el("p", ctx.ui("no_applications"), {"class": "none uncovered"})
     head = el("thead", el("tr", "".join(el("th", ctx.ui(k), {"scope": "col"})
                                          for k in ("col_application", "col_relation", "col_application_id"))))
@@ -483,7 +500,7 @@ def process_page(ctx: Context, p: Process) -> str:
         chans = "".join(el("li", bi(c.label)) for c in sorted(p.channels, key=lambda c: c.label.en))
         sections.append(_section(ctx, "channels", "channels", el("ul", chans, {"class": "chips"})))
     if m.has_applications:
-        sections.append(_section(ctx, "applications", "applications", _applications(ctx, p)))
+        sections.append(_section(ctx, "applications", "applications", _applications(ctx, p, root)))
     downloads = el("p", ctx.ui("downloads_note"), {"class": "hint"}) + el("ul", "".join(
         el("li", link(f"{p.slug}{ext}", esc(name), {"download": f"{p.slug}{ext}", "type": media, "class": f"download {cls}"}))
         for name, ext, media, cls in (("Turtle", ".ttl", "text/turtle", "ttl"), ("JSON-LD", ".jsonld", "application/ld+json", "jsonld"))
