@@ -312,7 +312,7 @@ def test_the_heat_map_counts_supporting_applications(linked_site, site):
 
 
 def test_process_pages_list_their_applications(linked_site):
-    rows = page(linked_site, "process/ProblemHandling.html").findall(".//section[@id='applications']//tr")
+    rows = page(linked_site, "process/ProblemHandling.html").findall(".//section[@id='applications']//tbody/tr")
     assert {(r.get("data-application").rsplit("/", 1)[-1], r.get("data-relation")) for r in rows} == {
         ("CrmSuite", "serves"), ("TroubleTicketing", "contributes"),
     }

@@ -121,6 +121,7 @@ class Process:
     replaced_by: list = field(default_factory=list)
     alt_labels: dict = field(default_factory=dict)
     lineage_note: str = ""
+    lineage_note_es: str = ""  # when the graph has the note in Spanish too
     inferred: bool = False
     project_translation: bool = False
     sources: list = field(default_factory=list)
@@ -190,6 +191,10 @@ class SiteModel:
     has_applications: bool
     include_deprecated: bool
     flows: list = field(default_factory=list)  # Flow
+    # grouping / Level-0 area iri -> its row of the coverage-by-grouping report (with applications only)
+    grouping_coverage: dict = field(default_factory=dict)
+    lineage_status_es: dict = field(default_factory=dict)  # English status label -> Spanish one
+    coverage_gaps: set = field(default_factory=set)  # the processes of the coverage-gaps report
 
     def process(self, iri: str) -> Process:
         return self.processes[iri]
@@ -224,12 +229,15 @@ def collect(backend, asserted, *, include_deprecated: bool = False, applications
             known = processes[r["process"]]
             if r["lineage_note"] and r["lineage_note"] not in known.lineage_note:
                 known.lineage_note = f"{known.lineage_note} {r['lineage_note']}".strip()
+            if r["lineage_note_es"] and r["lineage_note_es"] not in known.lineage_note_es:
+                known.lineage_note_es = f"{known.lineage_note_es} {r['lineage_note_es']}".strip()
             continue
         definition = _text(r["definition_en"], r["definition_es"]) if r["definition_en"] else None
         processes[r["process"]] = Process(
             iri=r["process"], slug=slug(r["process"]), classic_id=r["id"], r16_id=r["r16_id"],
             level=int(r["level"]), label=_text(r["label_en"], r["label_es"]), definition=definition,
             parent=r["parent"] or None, deprecated=bool(r["deprecated"]), lineage_note=r["lineage_note"],
+            lineage_note_es=r["lineage_note_es"],
             inferred=bool(r["inferred"]), project_translation=bool(r["project_translation"]),
         )
     for r in _records(backend, "process-other-names"):
@@ -286,8 +294,17 @@ def collect(backend, asserted, *, include_deprecated: bool = False, applications
              tuple((int(x["position"]), x["process"]) for x in _records(backend, "processes-of-flow", flow=r["flow"])))
         for r in _records(backend, "flows")
     ]
+    grouping_coverage, coverage_gaps = {}, set()
+    if applications:  # the statement of a grouping page is a row of `etom-kg coverage`, same query
+        report = catalog("reports").get("coverage-by-grouping")
+        grouping_coverage = {r["grouping"]: r for r in run_stored(
+            report, backend, {"include_deprecated": include_deprecated}).records()}
+        # every page's process, superseded ones too (the flag filters rows, not a status)
+        coverage_gaps = {r["process"] for r in run_stored(
+            catalog("reports").get("coverage-gaps"), backend, {"include_deprecated": True}).records()}
+    lineage_status_es = {r["label_en"]: r["label_es"] for r in _records(backend, "lineage-summary")}
     return SiteModel(
-        flows=flows,
+        flows=flows, grouping_coverage=grouping_coverage, lineage_status_es=lineage_status_es, coverage_gaps=coverage_gaps,
         processes=processes, verticals=verticals, horizontals=horizontals, area=area, matrix=matrix,
         topic_index={k: sorted(set(v)) for k, v in sorted(topic_index.items())},
         topic_names=dict(sorted(topic_names.items())), topics=topics,

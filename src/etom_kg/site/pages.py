@@ -30,6 +30,25 @@ class Context:
     def text(self, key: str) -> Text:
         return self.strings[key]
 
+    def count_text(self, key: str, n: int) -> Text:
+        """``n`` with the words of strings.json ``key_one`` (n = 1) or ``key_other`` (issue 14, D6)."""
+        words = self.strings[f"{key}_one" if n == 1 else f"{key}_other"]
+        return Text(words.en.replace("{n}", str(n)), words.es.replace("{n}", str(n)))
+
+    def count(self, key: str, n: int) -> str:
+        return bi(self.count_text(key, n))
+
+    def filled(self, key: str, **values) -> str:
+        """The words of ``key`` with each ``{name}`` replaced: by the value's words in each
+        language for a :class:`Text`, by the same HTML in both for a string."""
+        out = []
+        for lang in ("en", "es"):
+            text = esc(self.strings[key].get(lang))
+            for name, value in values.items():
+                text = text.replace("{" + name + "}", esc(value.get(lang)) if isinstance(value, Text) else value)
+            out.append(el("span", text, {"class": "l", "lang": lang}))
+        return "".join(out)
+
 
 def load_strings(raw: dict) -> dict:
     return {key: Text(value["en"], value["es"]) for key, value in raw.items()}
@@ -92,10 +111,10 @@ def _box(ctx: Context, cell: Cell, root: str, highlight: dict | None = None) -> 
         count = len({a.iri for a in p.applications})
         cls.append(f"cov-{min(count, 3)}")
         attributes["data-applications"] = str(count)
-        noun = ctx.ui("application_one" if count == 1 else "applications_count")
-        extra += el("span", f"{count} {noun}", {"class": "badge"})
+        extra += el("span", ctx.count("applications", count), {"class": "badge"})
     attributes["class"] = " ".join(cls)
-    content = _id(p.classic_id) + el("span", bi(p.label), {"class": "name"}) + extra
+    # spaces between id, name and notes: the link's accessible name reads "1.1.1.6 Problem Handling" (D11)
+    content = _id(p.classic_id) + " " + el("span", bi(p.label), {"class": "name"}) + (" " + extra if extra else "")
     colspan = str(cell.colspan) if cell.colspan > 1 else None
     return el("td", link(page_url(p, root), content, attributes), {"colspan": colspan})
 
@@ -279,7 +298,8 @@ def _facts(ctx: Context, p: Process, root: str) -> str:
     if p.kind == "process":
         verticals = ", ".join(process_link(ctx, m.process(v), root) for v in p.verticals if v in m.processes)
         row("verticals", verticals or ctx.ui("no_verticals"))
-    alt = {lang: ", ".join(p.alt_labels.get(lang, [])) for lang in ("en", "es")}
+    later = {name.casefold() for name in p.later_names}  # shown as "Later names" below, not twice (D15)
+    alt = {lang: ", ".join(n for n in p.alt_labels.get(lang, []) if n.casefold() not in later) for lang in ("en", "es")}
     if alt["en"] and alt["es"]:
         row("also_known_as", bi(Text(alt["en"], alt["es"])))
     elif alt["en"] or alt["es"]:  # names in one language only are shown in both modes
@@ -288,8 +308,16 @@ def _facts(ctx: Context, p: Process, root: str) -> str:
     if p.later_names:
         row("later_names", el("span", esc("; ".join(p.later_names)), {"lang": "en"}))
     if p.lineage_note or p.lineage_statuses:
-        note = "; ".join(sorted(p.lineage_statuses)) + (" — " if p.lineage_statuses and p.lineage_note else "") + p.lineage_note
-        row("lineage", el("span", esc(note), {"lang": "en"}))
+        # status words in the reader's language (the graph labels them in both); a note the graph
+        # has in English only is marked as English in both modes (D7)
+        statuses = sorted(p.lineage_statuses)
+        words = bi(Text("; ".join(statuses), "; ".join(m.lineage_status_es.get(s, s) for s in statuses)))
+        if p.lineage_note and p.lineage_note_es:
+            note = bi(Text(p.lineage_note, p.lineage_note_es), "span", "lineage-note")
+        else:
+            text = p.lineage_note or p.lineage_note_es
+            note = el("span", esc(text), {"lang": "en" if p.lineage_note else "es", "class": "lineage-note"}) if text else ""
+        row("lineage", (words if statuses else "") + (" — " if statuses and note else "") + note)
     row("iri", el("code", esc(p.iri), {"class": "iri"}))
     return el("dl", "".join(rows), {"class": "facts"})
 
@@ -315,15 +343,63 @@ def _responsibilities(ctx: Context, p: Process) -> str:
     return el("ul", items, {"class": "responsibilities"})
 
 
-def _applications(ctx: Context, p: Process) -> str:
+def _application_id(iri: str) -> str:
+    """A short id for an application IRI: its prefixed name, else the last part of the IRI or URN."""
+    short = shorten(iri, PREFIXES)
+    if short != iri:
+        return short
+    tail = iri.rstrip("/#:").replace("#", "/").replace(":", "/").rsplit("/", 1)[-1]
+    return tail or iri
+
+
+def _grouping_coverage(ctx: Context, p: Process) -> str:
+    """For a grouping or a Level-0 area: how many processes below it are covered, the row of
+    the coverage-by-grouping report (what `etom-kg coverage` prints), never a second rule (D1)."""
+    row = ctx.model.grouping_coverage.get(p.iri)
+    if row is None:
+        return el("p", ctx.ui("coverage_nothing_below"), {"class": "none"})
+    total, gaps = int(row["processes"]), int(row["gaps"])
+    parts = "".join(el("li", ctx.filled(key, n=esc(str(int(row[column])))), {"data-status": column})
+                    for key, column in (("coverage_supported", "supported"), ("coverage_via_parent", "via_parent"),
+                                        ("coverage_via_parts", "via_parts"), ("coverage_gaps", "gaps"))
+                    if int(row[column]))
+    statement = ctx.filled("coverage_below", covered=el("strong", esc(str(total - gaps))), total=ctx.count_text("processes", total))
+    return (el("p", statement, {"class": "grouping-coverage" + (" uncovered" if gaps == total else ""),
+                                "data-covered": str(total - gaps), "data-processes": str(total)})
+            + el("ul", parts, {"class": "coverage-parts"}))
+
+
+def _covered_by_parent(ctx: Context, p: Process, root: str) -> str:
+    """A process with no application of its own that `etom-kg coverage` does not count as a
+    gap (the coverage-gaps report): an application supports a process that contains it."""
+    m = ctx.model
+    wholes, parent = [], p.parent
+    while parent in m.processes and len(wholes) < 10:
+        whole = m.process(parent)
+        if any(a.relation != "contributes" for a in whole.applications):
+            wholes.append(whole)
+        parent = whole.parent
+    items = "".join(el("li", process_link(ctx, w, root) + ": " + esc(", ".join(sorted(
+        {a.label for a in w.applications if a.relation != "contributes"})))) for w in reversed(wholes))
+    return el("p", ctx.ui("covered_via_parent"), {"class": "none via-parent"}) + (el("ul", items, {"class": "links"}) if items else "")
+
+
+def _applications(ctx: Context, p: Process, root: str = "../") -> str:
+    grouping = p.kind in ("vertical", "horizontal", "area") or p.level == 0
+    lead = _grouping_coverage(ctx, p) if grouping else ""
     if not p.applications:
-        return el("p", ctx.ui("no_applications"), {"class": "none uncovered"})
+        if not lead and p.iri not in ctx.model.coverage_gaps:
+            return _covered_by_parent(ctx, p, root)
+        return lead or el("p", ctx.ui("no_applications"), {"class": "none uncovered"})
+    head = el("thead", el("tr", "".join(el("th", ctx.ui(k), {"scope": "col"})
+                                         for k in ("col_application", "col_relation", "col_application_id"))))
     rows = "".join(
-        el("tr", el("td", esc(a.label)) + el("td", ctx.ui(f"rel_{a.relation}")) + el("td", el("code", esc(a.iri))),
+        el("tr", el("th", esc(a.label), {"scope": "row"}) + el("td", ctx.ui(f"rel_{a.relation}"))
+           + el("td", el("code", esc(_application_id(a.iri)), {"title": a.iri})),
            {"data-application": a.iri, "data-relation": a.relation})
         for a in sorted(p.applications, key=lambda a: (a.relation == "contributes", a.label, a.iri))
     )
-    return el("table", el("tbody", rows), {"class": "applications"})
+    return lead + el("table", head + el("tbody", rows), {"class": "applications"})
 
 
 TMF_KINDS = (("block", "oda_block"), ("api", "open_apis"), ("abe", "sid_abes"), ("flow", "e2e_flows"))
@@ -412,7 +488,8 @@ def process_page(ctx: Context, p: Process) -> str:
         sections.append(_section(ctx, "members", "in_vertical", _vertical_members(ctx, p, root)))
     else:
         tree = _tree(ctx, p, root)
-        sections.append(_section(ctx, "children", "children", tree or el("p", ctx.ui("no_children"), {"class": "none"})))
+        none = el("p", ctx.filled("no_children", level=esc(str(p.level + 1))), {"class": "none"})  # D13
+        sections.append(_section(ctx, "children", "children", tree or none))
     sections.append(_section(ctx, "responsibilities", "responsibilities", _responsibilities(ctx, p)))
     sections.append(_section(ctx, "relations", "relations", _relations(ctx, p, root)))
     sections.append(_section(ctx, "tmf", "tmf_links", _tmf_links(ctx, p, root)))
@@ -420,7 +497,7 @@ def process_page(ctx: Context, p: Process) -> str:
         chans = "".join(el("li", bi(c.label)) for c in sorted(p.channels, key=lambda c: c.label.en))
         sections.append(_section(ctx, "channels", "channels", el("ul", chans, {"class": "chips"})))
     if m.has_applications:
-        sections.append(_section(ctx, "applications", "applications", _applications(ctx, p)))
+        sections.append(_section(ctx, "applications", "applications", _applications(ctx, p, root)))
     downloads = el("p", ctx.ui("downloads_note"), {"class": "hint"}) + el("ul", "".join(
         el("li", link(f"{p.slug}{ext}", esc(name), {"download": f"{p.slug}{ext}", "type": media, "class": f"download {cls}"}))
         for name, ext, media, cls in (("Turtle", ".ttl", "text/turtle", "ttl"), ("JSON-LD", ".jsonld", "application/ld+json", "jsonld"))
