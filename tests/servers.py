@@ -313,8 +313,9 @@ class FaultProxy:
                 self._reply(status, data, headers)
 
             def _reply(self, status, data, headers):
+                self.upstream_server = headers.get("Server")  # the product the client sees, as without the proxy
                 self.send_response(status)
-                for key in ("Content-Type", "Server", "WWW-Authenticate"):
+                for key in ("Content-Type", "WWW-Authenticate"):
                     if headers.get(key):
                         self.send_header(key, headers[key])
                 self.send_header("Content-Length", str(len(data)))
@@ -323,6 +324,9 @@ class FaultProxy:
                     self.wfile.write(data)
 
             do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _handle
+
+            def version_string(self):  # the Server header send_response writes
+                return getattr(self, "upstream_server", None) or super().version_string()
 
             def log_message(self, *args):  # keep test output clean
                 pass
