@@ -298,8 +298,11 @@ class FaultProxy:
 
         class Handler(BaseHTTPRequestHandler):
             def _handle(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
+                if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+                    body = self._read_chunked()  # a streamed upload (push's one PUT)
+                else:
+                    length = int(self.headers.get("Content-Length") or 0)
+                    body = self.rfile.read(length) if length else b""
                 with proxy._lock:
                     proxy.seen.append((self.command, self.path, body))
                 action = proxy.rule(self.command, self.path, body)
@@ -311,6 +314,17 @@ class FaultProxy:
                 if action and action[0] == "lose":
                     return self._reply(action[1], b"injected: reply lost", {"Content-Type": "text/plain"})
                 self._reply(status, data, headers)
+
+            def _read_chunked(self) -> bytes:
+                parts = []
+                while True:
+                    size = int(self.rfile.readline().split(b";")[0].strip(), 16)
+                    if size == 0:
+                        while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                            pass  # trailers
+                        return b"".join(parts)
+                    parts.append(self.rfile.read(size))
+                    self.rfile.readline()  # the CRLF after each chunk
 
             def _reply(self, status, data, headers):
                 self.upstream_server = headers.get("Server")  # the product the client sees, as without the proxy

@@ -209,16 +209,19 @@ def push(
     check_iri(graph, "--graph")
     if swap not in SWAPS:
         raise InputError(f"unknown swap {swap!r}; valid: {', '.join(SWAPS)}")
-    chunks = plan_chunks(embedded_triples(reasoned) if triples is None else triples, chunk_size)
-    if not chunks:
+    if chunk_size < 1:
+        raise InputError(f"--chunk-size must be at least 1, got {chunk_size}")
+    unique = list(dict.fromkeys(embedded_triples(reasoned) if triples is None else triples))
+    if not unique:
         raise InputError("nothing to push: the graph is empty")
-    attempt = _Attempt(remote, graph, chunks)
+    attempt = _Attempt(remote, graph, len(unique))
     bar = _Progress(attempt.expected, progress)
     if swap == "auto" and attempt.put_is_atomic():
-        sent = attempt.put_target(bar, on_chunk)
+        sent = attempt.put_target(_StreamedBody(unique, chunk_size, bar, on_chunk))
         attempt.verify_put()
         return PushReport(remote.endpoint, graph, attempt.expected, attempt.previous, sent, "Graph Store Protocol", "PUT")
     attempt.check_write_access()
+    attempt.chunks = plan_chunks(unique, chunk_size)
     protocol, sent = attempt.upload(bar, on_chunk)
     attempt.verify_upload()
     swapped = attempt.swap()
@@ -228,9 +231,9 @@ def push(
 class _Attempt:
     """One push: the temporary graph, what the target held, and honest failure messages."""
 
-    def __init__(self, remote: RemoteBackend, graph: str, chunks: list[Chunk]):
-        self.remote, self.graph, self.chunks = remote, graph, chunks
-        self.expected = sum(chunk.triples for chunk in chunks)
+    def __init__(self, remote: RemoteBackend, graph: str, expected: int):
+        self.remote, self.graph, self.expected = remote, graph, expected
+        self.chunks: list[Chunk] = []  # the temporary graph's uploads (plan_chunks)
         self.temporary = f"urn:etom-kg:push:{uuid.uuid4().hex}"
         self.target_term, self.temporary_term = Term.uri(graph).n3(), Term.uri(self.temporary).n3()
         self.drop_temporary = f"DROP SILENT GRAPH {self.temporary_term}"
@@ -412,16 +415,15 @@ class _Attempt:
             except RemoteError:
                 pass  # a second failure is reported by the step that needs the server
 
-    def put_target(self, bar: _Progress, on_chunk) -> int:
-        """One PUT of every chunk onto the target; returns the number of chunks streamed."""
-        body = _StreamedBody(self.chunks, bar, on_chunk)
+    def put_target(self, body: "_StreamedBody") -> int:
+        """One PUT of the whole graph onto the target; returns the number of pieces streamed."""
         try:
-            self.remote.graph_store("PUT", self.graph, body, what="upload the graph (one PUT)", length=body.length)
+            self.remote.graph_store("PUT", self.graph, body, what="upload the graph (one PUT)", streamed=True)
         except RemoteError as e:
             self.settle_put(e)
         finally:
-            bar.close()
-        return len(self.chunks)
+            body.bar.close()
+        return body.pieces
 
     def settle_put(self, error: RemoteError) -> None:
         """The PUT failed: ask the server what the target holds. Returns only if it was applied."""
@@ -452,17 +454,23 @@ class _Attempt:
 
 
 class _StreamedBody:
-    """The chunks as one request body, sent piece by piece (re-iterable, so a retry resends it)."""
+    """The triples as one request body, serialised piece by piece while the request goes out
+    (chunked transfer encoding): the server parses one piece while the next is written, and
+    the whole N-Triples text is never held in memory. Re-iterable, so a retry resends it whole.
+    Blank-node labels keep their meaning across pieces: it is one request."""
 
-    def __init__(self, chunks: list[Chunk], bar: _Progress, on_chunk):
-        self.chunks, self.bar, self.on_chunk = chunks, bar, on_chunk
-        self.length = sum(len(chunk.data) for chunk in chunks)
+    def __init__(self, triples: list, chunk_size: int, bar: _Progress, on_chunk):
+        self.triples, self.size, self.bar, self.on_chunk = triples, chunk_size, bar, on_chunk
+        self.pieces = -(-len(triples) // chunk_size)
 
     def __iter__(self):
-        done, total = 0, len(self.chunks)
-        for number, chunk in enumerate(self.chunks, start=1):
-            yield chunk.data
-            done += chunk.triples
-            self.bar.show(done, number, total)
+        import pyoxigraph as ox
+
+        done = 0
+        for number in range(1, self.pieces + 1):
+            piece = self.triples[(number - 1) * self.size: number * self.size]
+            yield ox.serialize(piece, format=ox.RdfFormat.N_TRIPLES)
+            done += len(piece)
+            self.bar.show(done, number, self.pieces)
             if self.on_chunk is not None:
-                self.on_chunk(number, total)
+                self.on_chunk(number, self.pieces)

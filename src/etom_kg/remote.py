@@ -601,10 +601,11 @@ class RemoteBackend:
     def update(self, text: str, *, idempotent: bool, what: str = "update") -> None:
         self._request(text, query_form(text), update=True).send(idempotent=idempotent, what=what)
 
-    def graph_store(self, method: str, graph: str, data=None, *, what: str, length: int | None = None) -> Answer:
+    def graph_store(self, method: str, graph: str, data=None, *, what: str, streamed: bool = False) -> Answer:
         """A SPARQL 1.1 Graph Store HTTP Protocol request on ``?graph=IRI``.
 
-        ``data`` is bytes, or a re-iterable of bytes of ``length`` bytes in all, streamed.
+        ``data`` is bytes, or with ``streamed`` a re-iterable of bytes sent as it is
+        produced (chunked transfer encoding).
         Always sent as idempotent: :func:`push` only PUTs (a replace) or POSTs ground
         triples (adding a set of triples twice adds nothing).
         """
@@ -613,8 +614,8 @@ class RemoteBackend:
         separator = "&" if "?" in self.store_endpoint else "?"
         url = f"{self.store_endpoint}{separator}graph={urllib.parse.quote(graph, safe='')}"
         headers = {"Content-Type": "text/turtle; charset=utf-8"} if data is not None else {}
-        if length is not None:
-            headers["Content-Length"] = str(length)  # a streamed body, sent as it is produced
+        if streamed:
+            headers["Transfer-Encoding"] = "chunked"  # http.client frames each piece as it comes
         request = urllib.request.Request(url, data=data, method=method, headers=headers)
         return self.http.send(request, idempotent=True, what=what)
 
