@@ -254,6 +254,7 @@ def bench_push(n: int, runs: int, workdir: Path, env: dict) -> dict:
         server.wait(timeout=60)
     for k, v in res.items():
         print(f"  {k:5} {summary([r['seconds'] for r in v])} s")
+    print(f"  push replaced the target with: {', '.join(sorted({r['swap'] for r in res['push']}))}")
     r = ratio([x["seconds"] for x in res["push"]], [x["seconds"] for x in res["curl"]])
     print(f"  RATIO push / curl = {r:.2f}x   (target <= 1.5x)")
     return {"push_ratio": r}

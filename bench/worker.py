@@ -134,7 +134,7 @@ def main() -> None:
         start = time.perf_counter()
         remote = RemoteBackend(endpoint, timeout=3600)
         report = push(remote, store_triples(open_persistent(store_dir)), graph="urn:bench:push")
-        out = {"seconds": time.perf_counter() - start, "triples": report.triples, "chunks": report.chunks}
+        out = {"seconds": time.perf_counter() - start, "triples": report.triples, "chunks": report.chunks, "swap": report.swap}
     elif task == "compare-reasonable":
         out = compare_with_reasonable(arg)
     elif task == "materialize-owlrl":

@@ -298,8 +298,11 @@ class FaultProxy:
 
         class Handler(BaseHTTPRequestHandler):
             def _handle(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
+                if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+                    body = self._read_chunked()  # a streamed upload (push's one PUT)
+                else:
+                    length = int(self.headers.get("Content-Length") or 0)
+                    body = self.rfile.read(length) if length else b""
                 with proxy._lock:
                     proxy.seen.append((self.command, self.path, body))
                 action = proxy.rule(self.command, self.path, body)
@@ -312,9 +315,21 @@ class FaultProxy:
                     return self._reply(action[1], b"injected: reply lost", {"Content-Type": "text/plain"})
                 self._reply(status, data, headers)
 
+            def _read_chunked(self) -> bytes:
+                parts = []
+                while True:
+                    size = int(self.rfile.readline().split(b";")[0].strip(), 16)
+                    if size == 0:
+                        while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                            pass  # trailers
+                        return b"".join(parts)
+                    parts.append(self.rfile.read(size))
+                    self.rfile.readline()  # the CRLF after each chunk
+
             def _reply(self, status, data, headers):
+                self.upstream_server = headers.get("Server")  # the product the client sees, as without the proxy
                 self.send_response(status)
-                for key in ("Content-Type", "Server", "WWW-Authenticate"):
+                for key in ("Content-Type", "WWW-Authenticate"):
                     if headers.get(key):
                         self.send_header(key, headers[key])
                 self.send_header("Content-Length", str(len(data)))
@@ -323,6 +338,9 @@ class FaultProxy:
                     self.wfile.write(data)
 
             do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _handle
+
+            def version_string(self):  # the Server header send_response writes
+                return getattr(self, "upstream_server", None) or super().version_string()
 
             def log_message(self, *args):  # keep test output clean
                 pass

@@ -114,6 +114,7 @@ def test_read_only_server_refuses_and_the_target_is_untouched(tmp_path, asserted
 
 
 def test_push_killed_mid_upload_leaves_the_target_unchanged(oxigraph, asserted_store):
+    """The temporary-graph path (--swap move): the server dies between two chunks."""
     from rdflib.compare import isomorphic
 
     push(RemoteBackend(oxigraph.query_url), graph=GRAPH, reasoned=False)
@@ -127,7 +128,7 @@ def test_push_killed_mid_upload_leaves_the_target_unchanged(oxigraph, asserted_s
 
     remote = RemoteBackend(oxigraph.query_url, retries=1, backoff=0.05)
     with pytest.raises(RemoteError) as caught:
-        push(remote, graph=GRAPH, reasoned=True, chunk_size=1000, on_chunk=crash_after_first_chunk)
+        push(remote, graph=GRAPH, reasoned=True, chunk_size=1000, on_chunk=crash_after_first_chunk, swap="move")
     message = str(caught.value)
     assert "push failed: upload chunk 2/" in message and "connection refused" in message
     assert f"Target graph <{GRAPH}> untouched ({len(before)} triples)" in message
@@ -140,6 +141,96 @@ def test_push_killed_mid_upload_leaves_the_target_unchanged(oxigraph, asserted_s
     assert restarted.count(temporary) > 0  # exactly what the message said is on the server
     restarted.update(f"DROP SILENT GRAPH <{temporary}>", idempotent=True)
     assert restarted.count(temporary) == 0
+
+
+def _graphs(server) -> set[str]:
+    rows = RemoteBackend(server.query_url).run("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }", scoped=False).rows
+    return {row[0].value for row in rows}
+
+
+def test_server_killed_mid_put_leaves_the_target_unchanged(oxigraph, asserted_store):
+    """The one-PUT path (Oxigraph, probed atomic): the server dies while the body streams in."""
+    from rdflib.compare import isomorphic
+
+    first = push(RemoteBackend(oxigraph.query_url), graph=GRAPH, reasoned=False)
+    assert first.swap == "PUT"
+    before = _dump(oxigraph)
+    assert isomorphic(before, _asserted_graph(asserted_store))
+
+    def crash_after_first_chunk(done, total):
+        assert total > 2
+        if done == 1:
+            oxigraph.kill()  # SIGKILL while the body is under way
+
+    remote = RemoteBackend(oxigraph.query_url, retries=1, backoff=0.05)
+    with pytest.raises(RemoteError) as caught:
+        push(remote, graph=GRAPH, reasoned=True, chunk_size=1000, on_chunk=crash_after_first_chunk)
+    message = str(caught.value)
+    assert "push failed: upload the graph (one PUT): " in message
+    assert (f"target graph <{GRAPH}> holds either its previous {len(before)} triples or the new" in message)
+
+    oxigraph.start()  # same data directory, after a crash
+    assert isomorphic(_dump(oxigraph), before)
+    assert _graphs(oxigraph) == {GRAPH}  # no temporary or probe graph left behind
+
+
+class _ClientDied(Exception):
+    pass
+
+
+def test_client_dying_mid_put_leaves_the_target_unchanged(oxigraph, asserted_store):
+    """The pushing process stops half-way through the body: the server keeps the old graph."""
+    import time
+
+    from rdflib.compare import isomorphic
+
+    push(RemoteBackend(oxigraph.query_url), graph=GRAPH, reasoned=False)
+    before = _dump(oxigraph)
+
+    def die(done, total):
+        if done == 2:
+            raise _ClientDied()
+
+    with pytest.raises(_ClientDied):
+        push(RemoteBackend(oxigraph.query_url), graph=GRAPH, reasoned=True, chunk_size=1000, on_chunk=die)
+    import gc
+
+    gc.collect()  # the abandoned connection is closed: the server sees the body break off
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not isomorphic(_dump(oxigraph), before):
+        time.sleep(0.1)
+    assert isomorphic(_dump(oxigraph), before) and _graphs(oxigraph) == {GRAPH}
+
+
+def test_a_put_that_is_not_all_or_nothing_gets_the_temporary_graph(oxigraph, proxy_to, store):
+    """A server that empties the graph before it reads a PUT's body (what Oxigraph's source
+    does) fails the probe, and push falls back to the temporary graph and MOVE."""
+    def clear_first(method, path, body):
+        if method == "PUT" and path.startswith("/store"):
+            graph = urllib.parse.parse_qs(urllib.parse.urlsplit(path).query)["graph"][0]
+            if graph.startswith("urn:etom-kg:push:probe:"):
+                RemoteBackend(oxigraph.query_url).update(f"CLEAR SILENT GRAPH <{graph}>", idempotent=True)
+        return None
+
+    proxy = proxy_to(oxigraph, clear_first)
+    report = push(RemoteBackend(f"{proxy.base}/query"), graph=GRAPH)
+    assert report.swap == "MOVE" and RemoteBackend(oxigraph.query_url).count(GRAPH) == len(store)
+    probes = [path for method, path, _ in proxy.seen if method == "PUT" and "probe" in path]
+    assert len(probes) == 2  # the scratch triple, then the body that breaks off
+    assert _graphs(oxigraph) == {GRAPH}  # probe and temporary graph dropped
+
+
+def test_push_replaces_with_one_put_and_checks_the_count(oxigraph, proxy_to, store, asserted_store):
+    proxy = proxy_to(oxigraph, lambda method, path, body: None)
+    push(RemoteBackend(oxigraph.query_url), graph=GRAPH, reasoned=False)
+    report = push(RemoteBackend(f"{proxy.base}/query"), store_triples(store), graph=GRAPH, chunk_size=2000)
+    assert (report.swap, report.triples, report.previous) == ("PUT", len(store), len(asserted_store))
+    target = [(m, p) for m, p, _ in proxy.seen if p.startswith("/store") and "probe" not in p]
+    assert target == [("PUT", f"/store?graph={urllib.parse.quote(GRAPH, safe='')}")]  # one request, no MOVE
+    sent = " ".join(urllib.parse.unquote_plus(body.decode(errors="replace")) for _, _, body in proxy.seen)
+    assert "MOVE" not in sent and "urn:etom-kg:push:probe:" in sent
+    assert "one all-or-nothing Graph Store PUT" in report.summary()
+    assert RemoteBackend(oxigraph.query_url).count(GRAPH) == len(store) and _graphs(oxigraph) == {GRAPH}
 
 
 # --------------------------------------------------------------------------- retries: idempotent calls only
@@ -156,10 +247,28 @@ def test_transient_failures_of_idempotent_calls_are_retried(oxigraph, proxy_to, 
         return None
 
     proxy = proxy_to(oxigraph, once)
-    report = push(RemoteBackend(f"{proxy.base}/query", backoff=0.01), graph=GRAPH, chunk_size=2000)
+    report = push(RemoteBackend(f"{proxy.base}/query", backoff=0.01), graph=GRAPH, chunk_size=2000, swap="move")
     assert failed == {"query", "upload"} and report.triples == len(store)
     uploads = [body for method, path, body in proxy.seen if method == "POST" and path.startswith("/store")]
     assert uploads[0] == uploads[1]  # the refused chunk was sent again, unchanged
+    assert RemoteBackend(oxigraph.query_url).count(GRAPH) == len(store)
+
+
+def test_a_refused_put_onto_the_target_is_retried_whole(oxigraph, proxy_to, store):
+    target = f"/store?graph={urllib.parse.quote(GRAPH, safe='')}"
+    refused = []
+
+    def once(method, path, body):
+        if method == "PUT" and path == target and not refused:
+            refused.append(body)
+            return ("fail", 503)
+        return None
+
+    proxy = proxy_to(oxigraph, once)
+    report = push(RemoteBackend(f"{proxy.base}/query", backoff=0.01), store_triples(store), graph=GRAPH, chunk_size=2000)
+    assert report.swap == "PUT" and report.chunks > 2
+    puts = [body for method, path, body in proxy.seen if method == "PUT" and path == target]
+    assert len(puts) == 2 and puts[0] == puts[1] == refused[0]  # the streamed body, sent again whole
     assert RemoteBackend(oxigraph.query_url).count(GRAPH) == len(store)
 
 
@@ -170,7 +279,7 @@ def test_a_failed_swap_is_not_retried_and_the_target_is_untouched(oxigraph, prox
     before = _dump(oxigraph)
     proxy = proxy_to(oxigraph, lambda method, path, body: ("fail", 503) if b"MOVE" in body else None)
     with pytest.raises(RemoteError) as caught:
-        push(RemoteBackend(f"{proxy.base}/query", backoff=0.01), graph=GRAPH)
+        push(RemoteBackend(f"{proxy.base}/query", backoff=0.01), graph=GRAPH, swap="move")
     message = str(caught.value)
     assert "push failed: swap in the new graph: " in message and "answered HTTP 503" in message
     assert f"Target graph <{GRAPH}> untouched ({len(asserted_store)} triples); temporary graph <urn:etom-kg:push:" in message
@@ -181,7 +290,7 @@ def test_a_failed_swap_is_not_retried_and_the_target_is_untouched(oxigraph, prox
 
 def test_a_swap_whose_reply_is_lost_is_recognised_as_done(oxigraph, proxy_to, store):
     proxy = proxy_to(oxigraph, lambda method, path, body: ("lose", 502) if b"MOVE" in body else None)
-    report = push(RemoteBackend(f"{proxy.base}/query", backoff=0.01), graph=GRAPH)
+    report = push(RemoteBackend(f"{proxy.base}/query", backoff=0.01), graph=GRAPH, swap="move")
     assert report.swap == "MOVE" and report.triples == len(store)
     assert sum(b"MOVE" in body for _, _, body in proxy.seen) == 1
     assert RemoteBackend(oxigraph.query_url).count(GRAPH) == len(store)
@@ -189,7 +298,7 @@ def test_a_swap_whose_reply_is_lost_is_recognised_as_done(oxigraph, proxy_to, st
 
 def test_servers_without_move_get_copy_then_drop(oxigraph, proxy_to, store):
     proxy = proxy_to(oxigraph, lambda method, path, body: ("fail", 400) if b"MOVE" in body else None)
-    report = push(RemoteBackend(f"{proxy.base}/query"), graph=GRAPH)
+    report = push(RemoteBackend(f"{proxy.base}/query"), graph=GRAPH, swap="move")
     assert report.swap == "COPY+DROP" and RemoteBackend(oxigraph.query_url).count(GRAPH) == len(store)
     sent = " ".join(urllib.parse.unquote_plus(body.decode()) for _, _, body in proxy.seen)
     temporary = re.search(r"COPY <(urn:etom-kg:push:[0-9a-f]+)> TO", sent).group(1)

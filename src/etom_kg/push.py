@@ -1,8 +1,19 @@
 """Atomic replacement of a named graph on a SPARQL server (``etom-kg push``).
 
-The target graph is written only by the final swap, a single ``MOVE`` request, so a failure
-at any earlier step leaves it exactly as it was; the error says what is on the server. See
-:func:`push` for the steps and :func:`plan_chunks` for why every upload step may be retried.
+The target graph is written by exactly one request, so a failure at any earlier step leaves
+it exactly as it was; the error says what is on the server. Which request depends on the
+server (``swap="auto"``, the rule in :func:`push`):
+
+* **PUT**: one Graph Store ``PUT`` of the whole graph straight onto the target, streamed, on
+  servers whose ``PUT`` is all-or-nothing: the product is in :data:`ATOMIC_PUT_SERVERS` *and*
+  a probe on a scratch graph shows that a ``PUT`` which fails part-way leaves the graph as it
+  was (:meth:`_Attempt.put_is_atomic`). Oxigraph's server source (``cli/src/main.rs``, 0.5.9
+  and main) clears the graph before it reads the body, but the released 0.5.13 measurably
+  keeps the old graph when the body breaks off or fails to parse: behaviour is what counts,
+  so it is probed on every push rather than assumed.
+* **MOVE**: everywhere else (Virtuoso, unknown servers, ``swap="move"``), an upload into a
+  temporary graph, a count, then ``MOVE`` onto the target (``COPY`` + ``DROP`` where MOVE is
+  unknown). See :func:`plan_chunks` for why every upload step may be retried.
 """
 
 from __future__ import annotations
@@ -19,6 +30,8 @@ from .results import Term
 
 NO_GRAPH_STORE = (404, 405, 501)  # the Graph Store URL is absent or refuses PUT/POST
 NO_MOVE = (400, 501)  # the update endpoint does not understand MOVE
+ATOMIC_PUT_SERVERS = ("oxigraph/",)  # Server header prefixes (lower case) whose Graph Store PUT may be all-or-nothing
+SWAPS = ("auto", "move")  # how the target is replaced: see push()
 UPDATE_CHUNK = 1000  # most triples per INSERT DATA: Virtuoso's parser runs out of memory near 5000
 BLANK_CHUNK = 200  # most triples per INSERT template with blank nodes: Virtuoso caps its generated SQL
 
@@ -39,9 +52,15 @@ class PushReport:
     previous: int  # triples the target graph held before
     chunks: int
     protocol: str  # "Graph Store Protocol" or "SPARQL Update"
-    swap: str  # "MOVE" or "COPY+DROP"
+    swap: str  # "PUT" (one request onto the target), "MOVE" or "COPY+DROP"
 
     def summary(self) -> str:
+        if self.swap == "PUT":
+            return (
+                f"pushed {self.triples} triples to <{self.graph}> at {redact(self.endpoint)} "
+                f"(one all-or-nothing Graph Store PUT onto the target, streamed in {self.chunks} "
+                f"piece{'s' if self.chunks != 1 else ''}; the graph held {self.previous} triples before)"
+            )
         return (
             f"pushed {self.triples} triples to <{self.graph}> at {redact(self.endpoint)} "
             f"({self.chunks} chunk{'s' if self.chunks != 1 else ''} by {self.protocol}, swapped in with {self.swap}; "
@@ -155,41 +174,66 @@ def push(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     progress: bool = False,
     on_chunk=None,
+    swap: str = "auto",
 ) -> PushReport:
     """Replace the named graph ``graph`` on the server with ``triples``, atomically.
 
     ``triples`` defaults to the embedded graph (reasoned unless ``reasoned=False``).
 
-    1. Count the target (this also proves the server answers) and check write access
-       with ``DROP SILENT GRAPH`` on a fresh temporary graph ``urn:etom-kg:push:<uuid>``.
-    2. Upload the chunks (:func:`plan_chunks`) into the temporary graph with the Graph
-       Store Protocol, or with SPARQL Update where the server has no Graph Store endpoint.
+    1. Count the target (this also proves the server answers and names its product).
+
+    With ``swap="auto"`` on a server listed in :data:`ATOMIC_PUT_SERVERS` that has a Graph
+    Store endpoint, probe a scratch graph ``urn:etom-kg:push:probe:<uuid>`` (which also
+    checks write access); if its ``PUT`` proves all-or-nothing:
+
+    2. ``PUT`` the whole graph onto the target in one request, its body streamed chunk by
+       chunk (``on_chunk`` is called as each chunk goes out). The server replaces the graph
+       only once the body is complete and parsed, so a failure leaves the target as it was.
+    3. Verify the target's count.
+
+    Otherwise (``swap="move"``, another server, or a probe that fails):
+
+    2. Check write access with ``DROP SILENT GRAPH`` on a fresh temporary graph
+       ``urn:etom-kg:push:<uuid>``, and upload the chunks (:func:`plan_chunks`) into it with
+       the Graph Store Protocol, or with SPARQL Update where there is no Graph Store endpoint.
     3. Verify the temporary graph holds exactly the expected number of triples.
     4. Swap: ``MOVE <tmp> TO <target>``, one update request (``COPY`` then ``DROP`` where
-       the server does not know MOVE); then verify the target's count.
+       the server does not know MOVE). MOVE moves the verified graph whole, so the target
+       is not counted again; a swap whose answer is lost is settled by counting both graphs.
 
-    Until step 4 the target graph is not written, so any failure leaves it exactly as it
-    was; the temporary graph is dropped when the server still answers, and the error says
-    whether it is left behind. ``on_chunk(done, total)`` is called after each chunk.
+    Until the single replacing request the target graph is not written, so any failure
+    leaves it exactly as it was; the temporary graph is dropped when the server still
+    answers, and the error says whether it is left behind. ``on_chunk(done, total)`` is
+    called after each chunk.
     """
     check_iri(graph, "--graph")
-    chunks = plan_chunks(embedded_triples(reasoned) if triples is None else triples, chunk_size)
-    if not chunks:
+    if swap not in SWAPS:
+        raise InputError(f"unknown swap {swap!r}; valid: {', '.join(SWAPS)}")
+    if chunk_size < 1:
+        raise InputError(f"--chunk-size must be at least 1, got {chunk_size}")
+    unique = list(dict.fromkeys(embedded_triples(reasoned) if triples is None else triples))
+    if not unique:
         raise InputError("nothing to push: the graph is empty")
-    attempt = _Attempt(remote, graph, chunks)
-    protocol, sent = attempt.upload(_Progress(attempt.expected, progress), on_chunk)
+    attempt = _Attempt(remote, graph, len(unique))
+    bar = _Progress(attempt.expected, progress)
+    if swap == "auto" and attempt.put_is_atomic():
+        sent = attempt.put_target(_StreamedBody(unique, chunk_size, bar, on_chunk))
+        attempt.verify_put()
+        return PushReport(remote.endpoint, graph, attempt.expected, attempt.previous, sent, "Graph Store Protocol", "PUT")
+    attempt.check_write_access()
+    attempt.chunks = plan_chunks(unique, chunk_size)
+    protocol, sent = attempt.upload(bar, on_chunk)
     attempt.verify_upload()
-    swap = attempt.swap()
-    attempt.verify_target()
-    return PushReport(remote.endpoint, graph, attempt.expected, attempt.previous, sent, protocol, swap)
+    swapped = attempt.swap()
+    return PushReport(remote.endpoint, graph, attempt.expected, attempt.previous, sent, protocol, swapped)
 
 
 class _Attempt:
     """One push: the temporary graph, what the target held, and honest failure messages."""
 
-    def __init__(self, remote: RemoteBackend, graph: str, chunks: list[Chunk]):
-        self.remote, self.graph, self.chunks = remote, graph, chunks
-        self.expected = sum(chunk.triples for chunk in chunks)
+    def __init__(self, remote: RemoteBackend, graph: str, expected: int):
+        self.remote, self.graph, self.expected = remote, graph, expected
+        self.chunks: list[Chunk] = []  # the temporary graph's uploads (plan_chunks)
         self.temporary = f"urn:etom-kg:push:{uuid.uuid4().hex}"
         self.target_term, self.temporary_term = Term.uri(graph).n3(), Term.uri(self.temporary).n3()
         self.drop_temporary = f"DROP SILENT GRAPH {self.temporary_term}"
@@ -197,8 +241,10 @@ class _Attempt:
             self.previous = remote.count(graph)
         except RemoteError as e:
             raise PushError(f"push failed before writing anything: {e}") from None
+
+    def check_write_access(self) -> None:
         try:
-            remote.update(self.drop_temporary, idempotent=True, what="check write access")
+            self.remote.update(self.drop_temporary, idempotent=True, what="check write access")
         except RemoteError as e:
             raise PushError(f"push failed: {e}. {self.untouched()}; nothing was written") from None
 
@@ -321,10 +367,110 @@ class _Attempt:
             f"pushed: {self.expected}); temporary graph {self.temporary_term} holds {left} (remove it with: {self.drop_temporary})"
         )
 
-    def verify_target(self) -> None:
+    # ---- one all-or-nothing PUT onto the target
+
+    def put_is_atomic(self) -> bool:
+        """Whether this server's Graph Store PUT replaces a graph all-or-nothing.
+
+        Only products in :data:`ATOMIC_PUT_SERVERS` are probed (the Server header, read by
+        the first count). The probe PUTs one triple into a scratch graph (this checks write
+        access), then PUTs a body whose last line does not parse: the server must refuse it
+        with a 4xx *and* still hold exactly the first triple. A server that clears the graph
+        before reading the body fails the probe and gets the temporary graph and MOVE.
+        """
+        remote = self.remote
+        if not remote.store_endpoint or not remote.server.lower().startswith(ATOMIC_PUT_SERVERS):
+            return False
+        probe = f"urn:etom-kg:push:probe:{uuid.uuid4().hex}"
+        subject, before = Term.uri(probe).n3(), '"before"'
+        kept = f"{subject} <urn:etom-kg:push:probe#state> {before} .\n"
+        broken = f"{subject} <urn:etom-kg:push:probe#state> \"after\" .\n{subject} is not N-Triples\n"
+        drop = f"DROP SILENT GRAPH {Term.uri(probe).n3()}"
+        try:
+            remote.graph_store("PUT", probe, kept.encode(), what="check write access")
+        except EndpointError as e:
+            if e.status in NO_GRAPH_STORE:
+                return False  # nothing written; the upload falls back to SPARQL Update
+            raise PushError(f"push failed: {e}. {self.untouched()}; nothing was written") from None
+        except RemoteError as e:
+            raise PushError(f"push failed: {e}. {self.untouched()}; nothing was written") from None
+        try:
+            try:
+                remote.graph_store("PUT", probe, broken.encode(), what="probe the Graph Store PUT")
+                refused = False
+            except EndpointError as e:
+                refused = e.status is not None and 400 <= e.status < 500
+            graph = Term.uri(probe).n3()
+            result = remote.run(
+                f"SELECT (COUNT(*) AS ?n) (SUM(IF(?o = {before}, 1, 0)) AS ?kept) WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}",
+                scoped=False, what="probe the Graph Store PUT")
+            counts = [int(t.value) if t is not None and t.value.isdigit() else -1 for t in result.rows[0]] if result.rows else []
+            return refused and counts == [1, 1]
+        except RemoteError as e:
+            raise PushError(f"push failed: {e}. {self.untouched()}; scratch graph <{probe}> may be left behind "
+                            f"(remove it with: {drop})") from None
+        finally:
+            try:
+                remote.update(drop, idempotent=True, what="drop the probe graph")
+            except RemoteError:
+                pass  # a second failure is reported by the step that needs the server
+
+    def put_target(self, body: "_StreamedBody") -> int:
+        """One PUT of the whole graph onto the target; returns the number of pieces streamed."""
+        try:
+            self.remote.graph_store("PUT", self.graph, body, what="upload the graph (one PUT)", streamed=True)
+        except RemoteError as e:
+            self.settle_put(e)
+        finally:
+            body.bar.close()
+        return body.pieces
+
+    def settle_put(self, error: RemoteError) -> None:
+        """The PUT failed: ask the server what the target holds. Returns only if it was applied."""
+        timed_out = getattr(error, "timed_out", False)
+        try:
+            now = self.remote.count(self.graph)
+        except RemoteError:
+            raise PushError(
+                f"push failed: {error}. The server could not be asked what happened: target graph {self.target_term} "
+                f"holds either its previous {self.previous} triples or the new {self.expected} (a PUT replaces it whole or not at all)"
+            ) from None
+        if now == self.expected and self.previous != self.expected and not timed_out:
+            return  # applied; only the answer was lost
+        if now == self.previous:
+            still = (f"; the server had not answered within the timeout and may still replace it with the {self.expected} "
+                     "pushed (whole or not at all)") if timed_out else "; nothing else was written"
+            raise PushError(f"push failed: {error}. {self.untouched()}{still}")
+        raise PushError(f"push failed: {error}. Target graph {self.target_term} now holds {now} triples "
+                        f"(before: {self.previous}, pushed: {self.expected})")
+
+    def verify_put(self) -> None:
         try:
             final = self.remote.count(self.graph, what="count the new graph")
         except RemoteError as e:
-            raise PushError(f"push sent the swap but could not check it: {e}. Target graph {self.target_term} should hold {self.expected} triples") from None
+            raise PushError(f"push sent the graph but could not check it: {e}. Target graph {self.target_term} should hold {self.expected} triples") from None
         if final != self.expected:
-            raise PushError(f"after the swap target graph {self.target_term} holds {final} triples, expected {self.expected}")
+            raise PushError(f"after the PUT target graph {self.target_term} holds {final} triples, expected {self.expected}")
+
+
+class _StreamedBody:
+    """The triples as one request body, serialised piece by piece while the request goes out
+    (chunked transfer encoding): the server parses one piece while the next is written, and
+    the whole N-Triples text is never held in memory. Re-iterable, so a retry resends it whole.
+    Blank-node labels keep their meaning across pieces: it is one request."""
+
+    def __init__(self, triples: list, chunk_size: int, bar: _Progress, on_chunk):
+        self.triples, self.size, self.bar, self.on_chunk = triples, chunk_size, bar, on_chunk
+        self.pieces = -(-len(triples) // chunk_size)
+
+    def __iter__(self):
+        import pyoxigraph as ox
+
+        done = 0
+        for number in range(1, self.pieces + 1):
+            piece = self.triples[(number - 1) * self.size: number * self.size]
+            yield ox.serialize(piece, format=ox.RdfFormat.N_TRIPLES)
+            done += len(piece)
+            self.bar.show(done, number, self.pieces)
+            if self.on_chunk is not None:
+                self.on_chunk(number, self.pieces)

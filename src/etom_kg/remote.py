@@ -58,9 +58,10 @@ XSD_BOOLEAN = f"{XSD}boolean"
 class EndpointError(RemoteError):
     """A remote call failed; ``status`` is the HTTP status when the server answered at all."""
 
-    def __init__(self, message: str, *, status: int | None = None):
+    def __init__(self, message: str, *, status: int | None = None, timed_out: bool = False):
         super().__init__(message)
         self.status = status
+        self.timed_out = timed_out  # no answer within the timeout: the server may still be working
 
 
 @dataclass(frozen=True)
@@ -224,7 +225,8 @@ class _Http:
                 reason = getattr(e, "reason", e)
                 if isinstance(reason, (TimeoutError, socket.timeout)):
                     raise EndpointError(
-                        f"{what}: no answer from {redact(request.full_url)} within {self.timeout:g} s (raise --timeout)"
+                        f"{what}: no answer from {redact(request.full_url)} within {self.timeout:g} s (raise --timeout)",
+                        timed_out=True,
                     ) from None
                 if attempt < attempts:
                     self._sleep(attempt)
@@ -599,9 +601,11 @@ class RemoteBackend:
     def update(self, text: str, *, idempotent: bool, what: str = "update") -> None:
         self._request(text, query_form(text), update=True).send(idempotent=idempotent, what=what)
 
-    def graph_store(self, method: str, graph: str, data: bytes | None = None, *, what: str) -> Answer:
+    def graph_store(self, method: str, graph: str, data=None, *, what: str, streamed: bool = False) -> Answer:
         """A SPARQL 1.1 Graph Store HTTP Protocol request on ``?graph=IRI``.
 
+        ``data`` is bytes, or with ``streamed`` a re-iterable of bytes sent as it is
+        produced (chunked transfer encoding).
         Always sent as idempotent: :func:`push` only PUTs (a replace) or POSTs ground
         triples (adding a set of triples twice adds nothing).
         """
@@ -610,6 +614,8 @@ class RemoteBackend:
         separator = "&" if "?" in self.store_endpoint else "?"
         url = f"{self.store_endpoint}{separator}graph={urllib.parse.quote(graph, safe='')}"
         headers = {"Content-Type": "text/turtle; charset=utf-8"} if data is not None else {}
+        if streamed:
+            headers["Transfer-Encoding"] = "chunked"  # http.client frames each piece as it comes
         request = urllib.request.Request(url, data=data, method=method, headers=headers)
         return self.http.send(request, idempotent=True, what=what)
 

@@ -18,7 +18,8 @@ def register(sub) -> None:
         "push",
         help="load the (reasoned) graph into a SPARQL server, replacing a named graph atomically",
         description="Upload the embedded graph to a SPARQL 1.1 server (Graph Store Protocol, or SPARQL Update "
-        "where there is none) into a temporary graph, verify it, then swap it onto the target graph. "
+        "where there is none) into a temporary graph, verify it, then swap it onto the target graph; where the "
+        "server's Graph Store PUT is all-or-nothing (see --swap), one PUT onto the target replaces the temporary graph. "
         "On any failure the target graph is left as it was. Exit code 4 when the server fails.",
     )
     s.add_argument("--endpoint", required=True, metavar="URL", help="the server's SPARQL query endpoint")
@@ -35,6 +36,10 @@ def register(sub) -> None:
     s.add_argument("--chunk-size", type=_positive_int, default=5000, metavar="N", help="triples per request (default 5000)")
     from ..limits import seconds
 
+    s.add_argument("--swap", choices=("auto", "move"), default="auto",
+                   help="auto (default): one Graph Store PUT straight onto the target where the server is known and "
+                   "probed to replace a graph all-or-nothing (Oxigraph), else a temporary graph and MOVE; "
+                   "move: always the temporary graph and MOVE")
     s.add_argument("--timeout", type=seconds, default=60.0, metavar="SECONDS", help="HTTP timeout per request (default 60)")
     s.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar on stderr (default: when stderr is a terminal)")
@@ -63,6 +68,7 @@ def cmd_push(args) -> int:
         store_endpoint=args.store_endpoint,
     )
     progress = sys.stderr.isatty() if args.progress is None else args.progress
-    report = push(remote, graph=args.graph, reasoned=args.reasoned, chunk_size=args.chunk_size, progress=progress)
+    report = push(remote, graph=args.graph, reasoned=args.reasoned, chunk_size=args.chunk_size, progress=progress,
+                  swap=args.swap)
     sys.stdout.write(report.summary() + "\n")
     return 0
