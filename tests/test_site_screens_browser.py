@@ -145,6 +145,45 @@ def test_the_phone_map_keeps_four_columns_with_headers_in_view(browser, site_url
     context.close()
 
 
+SPLIT_WORDS = """() => {
+  const split = [];
+  const ctx = document.createElement('canvas').getContext('2d');
+  for (const name of document.querySelectorAll('#map a.box .name')) {
+    const text = name.firstChild && name.firstChild.nodeType === 3 ? name.firstChild : null;
+    const spans = text ? [text] : [...name.querySelectorAll('span')].filter(s => s.offsetParent).map(s => s.firstChild);
+    for (const node of spans) {
+      if (!node) continue;
+      for (const m of node.textContent.matchAll(/[^\\s\\/-]+/g)) {
+        const range = document.createRange();
+        range.setStart(node, m.index);
+        range.setEnd(node, m.index + m[0].length);
+        const lines = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
+        if (lines.size < 2) continue;
+        // a word wider than the box may break; one that would fit on a line of its own may not
+        const style = getComputedStyle(node.parentNode);
+        ctx.font = style.fontWeight + ' ' + style.fontSize + ' ' + style.fontFamily;
+        const room = name.closest('td').clientWidth - 8;  // the cell, less a box's border and padding
+        if (ctx.measureText(m[0]).width <= room) split.push(m[0] + ' in ' + name.closest('a.box').dataset.process);
+      }
+    }
+  }
+  return split;
+}"""
+
+
+def test_box_names_wrap_between_words_on_a_phone(browser, site_url):
+    """A box gives its name its whole width (the button that opens the box sits under it):
+    no word that fits the box is cut across lines ("Custo / mer") at phone widths, in
+    either language (a word wider than its box, such as a long Spanish one at 360 px, may
+    break)."""
+    for width, locale in [(360, "en-US"), (430, "en-US"), (360, "es-ES")]:
+        context, pg = phone(browser, width, locale)
+        pg.goto(site_url + "index.html")
+        pg.wait_for_selector("#map td.has-parts")  # map.js has added the buttons
+        assert pg.evaluate(SPLIT_WORDS) == [], (width, locale)
+        context.close()
+
+
 def test_screenshots_of_every_page_kind_on_a_phone(browser, site_url, linked_site_url, page_kinds, artifacts):
     context, pg = phone(browser, 390)
     for name, rel in page_kinds.items():
