@@ -98,6 +98,22 @@ def test_sparql_from_file_and_stdin(capsys, tmp_path, monkeypatch):
     assert out == '<https://w3id.org/etom-kg/process/ProblemHandling> <https://w3id.org/etom-kg/ontology#classicId> "1.1.1.6" .\n'
 
 
+@pytest.mark.parametrize("backend", ["oxigraph", "rdflib"])
+def test_select_star_columns_follow_the_query(tmp_path, backend):
+    """Both engines sort the columns of SELECT * by name; the answer keeps the query's order."""
+    from etom_kg.api import sparql
+
+    text = "SELECT * WHERE { ?zone etom:classicId ?id . ?zone etom:directlyPartOf ?above } ORDER BY ?id LIMIT 3"
+    if backend == "rdflib":
+        from etom_kg.graph import load_graph
+        from etom_kg.store import RdflibBackend
+
+        result = sparql(text, backend=RdflibBackend(load_graph()))
+    else:
+        result = sparql(text)
+    assert result.variables == ["zone", "id", "above"] and len(result.rows) == 3
+
+
 def test_sparql_is_read_only_and_offline(capsys, tmp_path):
     q = tmp_path / "u.rq"
     q.write_text("INSERT DATA { <urn:a> <urn:b> <urn:c> }")

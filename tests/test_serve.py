@@ -238,7 +238,7 @@ from email.utils import formatdate  # noqa: E402
 
 from etom_kg.api import run_stored  # noqa: E402
 from etom_kg.queries import catalog  # noqa: E402
-from etom_kg.serve import projection_order  # noqa: E402
+from etom_kg.queries import projection_order  # noqa: E402
 
 TEXT_FILES = {  # name -> (content type, body): every text type the site serves
     "page.html": ("text/html", "<!DOCTYPE html><title>page</title>" + "<p>Problem Handling</p>" * 200),

@@ -491,3 +491,20 @@ def catalog(subdir: str = "cq") -> QueryCatalog:
                     files[node.name[: -len(".rq")]] = node
         _CATALOGS[subdir] = QueryCatalog(files, subdir)
     return _CATALOGS[subdir]
+
+
+_SELECT_STAR = re.compile(r"SELECT\s+(?:(?:DISTINCT|REDUCED)\s+)?\*", re.IGNORECASE)
+_VARIABLE = re.compile(r"[?$](\w+)")
+
+
+def projection_order(text: str, variables: list) -> list:
+    """The result's variables in the order the query names them: its projection, or for
+    ``SELECT *`` the order they first appear in the query (the engine sorts them by name)."""
+    masked = _mask(text)  # comments, literals and IRIs blanked: only the query's own words
+    select = re.search(r"\bSELECT\b", masked, re.IGNORECASE)
+    if select is None or not _SELECT_STAR.match(masked, select.start()):
+        return variables
+    first: dict = {}
+    for m in _VARIABLE.finditer(masked, select.end()):
+        first.setdefault(m.group(1), m.start())
+    return sorted(variables, key=lambda v: (first.get(v, len(masked)), variables.index(v)))

@@ -41,6 +41,7 @@ from urllib.parse import parse_qs, urlsplit
 from . import __version__
 from .errors import InputError
 from .namespaces import PREFIXES
+from .queries import projection_order
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_TIMEOUT = 10.0
@@ -207,25 +208,6 @@ def execute(store, text: str, accept: str | None, max_rows: int) -> Answer:
             return Answer.error(400, too_many)
     solutions = _solutions(media, variables, rows, None)
     return Answer(solutions.status, solutions.content_type, solutions.body, len(rows))
-
-
-_SELECT_STAR = re.compile(r"SELECT\s+(?:(?:DISTINCT|REDUCED)\s+)?\*", re.IGNORECASE)
-_VARIABLE = re.compile(r"[?$](\w+)")
-
-
-def projection_order(text: str, variables: list) -> list:
-    """The result's variables in the order the query names them: its projection, or for
-    ``SELECT *`` the order they first appear in the query (the engine sorts them by name)."""
-    from .queries import _mask
-
-    masked = _mask(text)  # comments, literals and IRIs blanked: only the query's own words
-    select = re.search(r"\bSELECT\b", masked, re.IGNORECASE)
-    if select is None or not _SELECT_STAR.match(masked, select.start()):
-        return variables
-    first: dict = {}
-    for m in _VARIABLE.finditer(masked, select.end()):
-        first.setdefault(m.group(1), m.start())
-    return sorted(variables, key=lambda v: (first.get(v, len(masked)), variables.index(v)))
 
 
 # --------------------------------------------------------------------------- worker processes

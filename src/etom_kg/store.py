@@ -81,7 +81,9 @@ class OxigraphBackend:
             triples = [(ox_to_term(t.subject), ox_to_term(t.predicate), ox_to_term(t.object))
                        for t in _at_most(answer, max_rows)]
             return Result(["subject", "predicate", "object"], triples)
-        variables = [v.value for v in answer.variables]
+        from .queries import projection_order
+
+        variables = projection_order(text, [v.value for v in answer.variables])  # SELECT *: the query's order
         rows = [tuple(ox_to_term(sol[v]) for v in variables) for sol in _at_most(answer, max_rows)]
         return Result(variables, rows)
 
@@ -151,6 +153,7 @@ class RdflibBackend:
         from pyparsing import ParseException
 
         bindings = dict(bindings or {})
+        written = text  # as written: the order of a SELECT *
         if any(isinstance(v, list) for v in bindings.values()):
             from .queries import inject_values  # several values: rows of a VALUES block
 
@@ -165,8 +168,10 @@ class RdflibBackend:
         if answer.type in ("CONSTRUCT", "DESCRIBE"):
             triples = [tuple(_rdflib_to_term(x) for x in t) for t in _at_most(answer, max_rows)]
             return Result(["subject", "predicate", "object"], triples)
-        variables = [str(v) for v in answer.vars]
-        rows = [tuple(_rdflib_to_term(row[v]) for v in answer.vars) for row in _at_most(answer, max_rows)]
+        from .queries import projection_order
+
+        variables = projection_order(written, [str(v) for v in answer.vars])  # SELECT *: the query's order
+        rows = [tuple(_rdflib_to_term(row[rdflib.Variable(v)]) for v in variables) for row in _at_most(answer, max_rows)]
         return Result(variables, rows)
 
 
