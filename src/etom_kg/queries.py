@@ -13,7 +13,7 @@ A header is still valid SPARQL (every line is a comment)::
     #+   en: which processes handle {topic} | who deals with {topic}
     #+   es: qué procesos gestionan {topic} | quién se encarga de {topic}
     #+ params:
-    #+   topic: {type: string, required: true, match: etom:Responsibility, many: true, description: "a topic"}
+    #+   topic: {type: string, required: true, match: etom:Responsibility, many: true, description: "a topic", description_es: "un tema"}
     #+ columns: process, id, label, level
 
 Parameters are typed and always *bound* (``initBindings`` in rdflib, ``substitutions`` in
@@ -37,18 +37,19 @@ PARAM_TYPES = ("string", "integer", "boolean", "iri")
 SEVERITIES = ("error", "warning", "info")
 TOP_KEYS = ("id", "form", "title", "question", "kind", "params", "columns", "severity", "description", "ask")
 REQUIRED_KEYS = ("id", "form", "title", "question", "kind")
-PARAM_KEYS = ("type", "required", "default", "description", "match", "many")
+PARAM_KEYS = ("type", "required", "default", "description", "description_es", "match", "many")
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 PARAM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
 # collections.namedtuple, not typing.NamedTuple: importing typing costs a cold query ~4 ms.
-class Param(namedtuple("Param", "name type required default description match many",
-                             defaults=(False, None, "", "", False))):
-    """A typed parameter of a stored query (name, type, required, default, description; ``match``: a
-    class whose names the resolver turns free text into search keys for; ``many``: bind every best
-    match, as for a topic, not only the first, as for a process)."""
+class Param(namedtuple("Param", "name type required default description match many description_es",
+                             defaults=(False, None, "", "", False, None))):
+    """A typed parameter of a stored query (name, type, required, default, description in English;
+    ``match``: a class whose names the resolver turns free text into search keys for; ``many``: bind
+    every best match, as for a topic, not only the first, as for a process; ``description_es``: the
+    description in Spanish, or None)."""
 
     __slots__ = ()
 
@@ -231,7 +232,13 @@ def parse_query(text: str, path: str) -> StoredQuery:
             raise QueryError(f"{path}: parameter {name!r}: match needs a string parameter and a class as prefix:Name, got {match!r}")
         if not isinstance(many, bool) or (many and not match):
             raise QueryError(f"{path}: parameter {name!r}: many must be true or false, and needs match")
-        param = Param(name, ptype, required, None, str(spec.get("description", "")), str(match), many)
+        description_es = spec.get("description_es")
+        if description_es is not None and (not isinstance(description_es, str) or not description_es.strip()):
+            raise QueryError(f"{path}: parameter {name!r}: description_es must be a non-empty quoted text")
+        if description_es is not None and not str(spec.get("description", "")).strip():
+            raise QueryError(f"{path}: parameter {name!r}: description_es translates description, which is missing")
+        param = Param(name, ptype, required, None, str(spec.get("description", "")), str(match), many,
+                      description_es)
         if "default" in spec:
             if required:
                 raise QueryError(f"{path}: parameter {name!r} cannot be required and have a default")
