@@ -171,6 +171,14 @@ def test_the_page_speaks_spanish(page, site_url, artifacts):
     assert "¿Cuáles son los subprocesos directos" in option
     page.select_option("#sparql-stored", "children")
     assert "obligatorio" in page.locator("label[for='sparql-param-process']").inner_text()
+    from etom_kg.queries import catalog  # the parameter's description in the reader's language
+
+    process = catalog("cq").get("children").param("process")
+    assert process.description_es and process.description_es != process.description
+    assert shown_words(page, "#sparql-param-process-hint") == " ".join(process.description_es.split())
+    page.click("[data-set-lang='en']")  # and back: the English one
+    assert shown_words(page, "#sparql-param-process-hint") == " ".join(process.description.split())
+    page.click("[data-set-lang='es']")
     page.fill("#sparql-param-process", "Gestión de Problemas")
     run(page)
     assert shown_words(page, "#sparql-count") == "6 filas"

@@ -638,7 +638,8 @@ def sparql_data(ctx: Context, root: str) -> dict:
     queries = [
         {"id": q.id, "form": q.form, "title": q.title, "question": q.question, "text": q.text,
          "params": [{"name": p.name, "type": p.type, "required": p.required, "default": p.default,
-                     "description": p.description, "match": p.match} for p in q.params]}
+                     "description": p.description, "description_es": p.description_es, "match": p.match}
+                    for p in q.params]}
         for q in catalog("cq")
     ]
     return {

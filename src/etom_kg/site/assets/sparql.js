@@ -121,7 +121,14 @@
       row.appendChild(input);
     }
     if (p.description) {
-      var hint = element("span", "hint", p.description);
+      /* Both languages, like the question; a parameter without a Spanish text shows the English. */
+      var hint = element("span", "hint");
+      var described = { en: p.description, es: p.description_es || p.description };
+      LANGS.forEach(function (l) {
+        var span = element("span", "l", described[l] || p.description);
+        span.setAttribute("lang", l);
+        hint.appendChild(span);
+      });
       hint.id = id + "-hint";
       input.setAttribute("aria-describedby", hint.id);
       row.appendChild(hint);
