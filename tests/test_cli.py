@@ -81,6 +81,8 @@ def test_queries_lists_the_catalogue(capsys):
     code, out, _ = run(capsys, "queries", "--format", "json")
     ids = [q["id"] for q in json.loads(out)]
     assert "processes" in ids and ids == sorted(ids)
+    topic = next(q for q in json.loads(out) if q["id"] == "processes-for-topic")["params"][0]
+    assert topic["name"] == "topic" and topic["description"] and topic["description_es"]  # both languages
 
 
 def test_sparql_from_file_and_stdin(capsys, tmp_path, monkeypatch):

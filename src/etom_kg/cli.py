@@ -85,7 +85,8 @@ def cmd_queries(args) -> int:
         items = [
             {"id": q.id, "title": q.title, "question": q.question, "kind": q.kind,
              "params": [{"name": p.name, "type": p.type, "required": p.required,
-                         "default": p.default, "description": p.description} for p in q.params],
+                         "default": p.default, "description": p.description,
+                         "description_es": p.description_es} for p in q.params],
              "columns": list(q.columns)}
             for q in cat
         ]
