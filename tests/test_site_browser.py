@@ -44,15 +44,21 @@ class Recorder:
         self.problems: list[str] = []
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="en-US")
+def recorded_page(context):
+    """A new page of ``context`` that records every request it makes (``.record.requests``)
+    and every console error or warning and page error (``.record.problems``)."""
     pg = context.new_page()
     pg.record = Recorder()
     pg.on("request", lambda r: pg.record.requests.append(r.url))
     pg.on("console", lambda m: pg.record.problems.append(f"console {m.type}: {m.text}") if m.type in ("error", "warning") else None)
     pg.on("pageerror", lambda e: pg.record.problems.append(f"page error: {e}"))
-    yield pg
+    return pg
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="en-US")
+    yield recorded_page(context)
     context.close()
 
 

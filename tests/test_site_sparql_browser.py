@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from browser_fixtures import CHROMIUM, IN_CI  # the session fixtures come from there, through conftest.py
-from test_site_browser import Recorder, local, records, shot
+from test_site_browser import local, recorded_page, records, shot
 
 if CHROMIUM is None and not IN_CI:
     pytestmark = pytest.mark.skip(reason="no 'chromium' on PATH (apt-get install chromium); CI runs these tests")
@@ -27,12 +27,8 @@ CONSTRUCT = "CONSTRUCT { ?child etom:directlyPartOf proc:ProblemHandling } WHERE
 @pytest.fixture(params=sorted(SIZES))
 def page(request, browser):  # this module's page: both screen sizes
     context = browser.new_context(viewport=SIZES[request.param], locale="en-US", accept_downloads=True)
-    pg = context.new_page()
+    pg = recorded_page(context)
     pg.size = request.param
-    pg.record = Recorder()
-    pg.on("request", lambda r: pg.record.requests.append(r.url))
-    pg.on("console", lambda m: pg.record.problems.append(f"console {m.type}: {m.text}") if m.type in ("error", "warning") else None)
-    pg.on("pageerror", lambda e: pg.record.problems.append(f"page error: {e}"))
     yield pg
     context.close()
 

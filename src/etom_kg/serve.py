@@ -85,15 +85,12 @@ class Answer:
 # --------------------------------------------------------------------------- content negotiation
 
 
-def negotiate(accept: str | None, offers: tuple) -> str | None:
-    """The offer the Accept header prefers (q-values, then specificity, then our order);
-    None when it accepts none of them."""
-    if not accept or not accept.strip():
-        return offers[0]
-    best, best_key = None, None
-    for position, part in enumerate(accept.split(",")):
+def weighted(header: str | None) -> list[tuple[str, float]]:
+    """The items of an Accept-style header (``Accept``, ``Accept-Encoding``) in their order,
+    lower-cased, each with its q-value (1 when absent, 0 when unreadable); empty items dropped."""
+    items = []
+    for part in (header or "").split(","):
         fields = [f.strip() for f in part.split(";")]
-        media = fields[0].lower()
         q = 1.0
         for f in fields[1:]:
             if f.lower().startswith("q="):
@@ -101,7 +98,19 @@ def negotiate(accept: str | None, offers: tuple) -> str | None:
                     q = float(f[2:])
                 except ValueError:
                     q = 0.0
-        if q <= 0 or not media:
+        if fields[0]:
+            items.append((fields[0].lower(), q))
+    return items
+
+
+def negotiate(accept: str | None, offers: tuple) -> str | None:
+    """The offer the Accept header prefers (q-values, then specificity, then our order);
+    None when it accepts none of them."""
+    if not accept or not accept.strip():
+        return offers[0]
+    best, best_key = None, None
+    for position, (media, q) in enumerate(weighted(accept)):
+        if q <= 0:
             continue
         for rank, offer in enumerate(offers):
             if media == offer:
@@ -546,19 +555,8 @@ class SiteHandler(SimpleHTTPRequestHandler):
             self.close_connection = True
 
     def _accepts_gzip(self) -> bool:
-        chosen = {}
         headers = getattr(self, "headers", None)  # None when the request line itself was bad
-        for part in ((headers.get("Accept-Encoding") if headers else None) or "").split(","):
-            fields = [f.strip() for f in part.split(";")]
-            q = 1.0
-            for f in fields[1:]:
-                if f.lower().startswith("q="):
-                    try:
-                        q = float(f[2:])
-                    except ValueError:
-                        q = 0.0
-            if fields[0]:
-                chosen[fields[0].lower()] = q
+        chosen = dict(weighted(headers.get("Accept-Encoding") if headers else None))
         q = chosen.get("gzip", chosen.get("x-gzip", chosen.get("*", 0.0)))
         return q > 0
 
