@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 import rdflib
 
-from etom_kg.reasoning import expand
 
 ROOT = Path(__file__).resolve().parents[1]
 E = rdflib.Namespace("https://w3id.org/etom-kg/ontology#")
@@ -130,21 +129,8 @@ def test_stated_links_of_problem_handling(ontology):
 # ----------------------------------------------------------------- reasoning (item 5), both reasoners
 
 
-@pytest.fixture(scope="module")
-def schema():
-    from etom_kg.graph import load_schema
-
-    return load_schema()
-
-
-def closure(schema, reasoner, turtle):
-    g = rdflib.Graph()
-    for t in schema:
-        g.add(t)
-    g.parse(data="@prefix etom: <https://w3id.org/etom-kg/ontology#> .\n"
-                 "@prefix proc: <https://w3id.org/etom-kg/process/> .\n"
-                 "@prefix etomc: <https://w3id.org/etom-kg/concept/> .\n" + turtle, format="turtle")
-    return expand(g, reasoner=reasoner)
+# the shipped schema and a closure over it plus a few triples, as the per-rule tests use them
+from test_reasoning import closure, schema  # noqa: E402, F401  (schema is a fixture)
 
 
 FIXTURE = """
