@@ -173,6 +173,21 @@ def test_the_language_toggle_switches_every_label_and_is_remembered(page, site_u
     assert page.locator("h1").inner_text() == "1.1.1.6 Problem Handling" and visible("es") == 0
 
 
+def test_the_boxes_of_a_row_are_as_tall_as_the_row(page, site_url):
+    """A box whose name wraps makes its row taller; the other boxes of the row grow with it,
+    as on the poster, instead of leaving a gap below them."""
+    page.goto(site_url + "index.html")
+    page.wait_for_selector("#map td.has-parts")  # map.js has added the buttons that open boxes
+    rows = page.evaluate("""() => [...document.querySelectorAll('#map tbody tr')].map(tr =>
+        [...tr.querySelectorAll(':scope > td > a.box')].map(a => [a.dataset.process,
+          Math.round(a.getBoundingClientRect().height), Math.round(a.parentNode.getBoundingClientRect().height)]))""")
+    boxes = [box for row in rows for box in row]
+    assert len(boxes) == page.locator("#map a.box").count() > 30
+    uneven = [(slug, box, cell) for slug, box, cell in boxes if abs(box - cell) > 1]
+    assert uneven == []
+    assert len({height for row in rows for _, height, _ in row}) > 1  # rows do differ in height
+
+
 def test_keyboard_navigation_reaches_every_box(page, site_url):
     page.goto(site_url + "index.html")
     total = page.locator("#map a.box").count()
