@@ -113,11 +113,12 @@ def test_read_only_server_refuses_and_the_target_is_untouched(tmp_path, asserted
 # --------------------------------------------------------------------------- interrupted push
 
 
-def test_push_killed_mid_upload_leaves_the_target_unchanged(oxigraph, asserted_store):
-    """The temporary-graph path (--swap move): the server dies between two chunks."""
+def _pushed_and_a_crash(oxigraph, asserted_store):
+    """The asserted graph pushed to the target (checked), and an ``on_chunk`` callback that
+    SIGKILLs the server once the first piece of the next upload is under way."""
     from rdflib.compare import isomorphic
 
-    push(RemoteBackend(oxigraph.query_url), graph=GRAPH, reasoned=False)
+    first = push(RemoteBackend(oxigraph.query_url), graph=GRAPH, reasoned=False)
     before = _dump(oxigraph)
     assert isomorphic(before, _asserted_graph(asserted_store))
 
@@ -126,6 +127,14 @@ def test_push_killed_mid_upload_leaves_the_target_unchanged(oxigraph, asserted_s
         if done == 1:
             oxigraph.kill()  # SIGKILL while the upload is under way
 
+    return first, before, crash_after_first_chunk
+
+
+def test_push_killed_mid_upload_leaves_the_target_unchanged(oxigraph, asserted_store):
+    """The temporary-graph path (--swap move): the server dies between two chunks."""
+    from rdflib.compare import isomorphic
+
+    _, before, crash_after_first_chunk = _pushed_and_a_crash(oxigraph, asserted_store)
     remote = RemoteBackend(oxigraph.query_url, retries=1, backoff=0.05)
     with pytest.raises(RemoteError) as caught:
         push(remote, graph=GRAPH, reasoned=True, chunk_size=1000, on_chunk=crash_after_first_chunk, swap="move")
@@ -152,16 +161,8 @@ def test_server_killed_mid_put_leaves_the_target_unchanged(oxigraph, asserted_st
     """The one-PUT path (Oxigraph, probed atomic): the server dies while the body streams in."""
     from rdflib.compare import isomorphic
 
-    first = push(RemoteBackend(oxigraph.query_url), graph=GRAPH, reasoned=False)
+    first, before, crash_after_first_chunk = _pushed_and_a_crash(oxigraph, asserted_store)
     assert first.swap == "PUT"
-    before = _dump(oxigraph)
-    assert isomorphic(before, _asserted_graph(asserted_store))
-
-    def crash_after_first_chunk(done, total):
-        assert total > 2
-        if done == 1:
-            oxigraph.kill()  # SIGKILL while the body is under way
-
     remote = RemoteBackend(oxigraph.query_url, retries=1, backoff=0.05)
     with pytest.raises(RemoteError) as caught:
         push(remote, graph=GRAPH, reasoned=True, chunk_size=1000, on_chunk=crash_after_first_chunk)
