@@ -19,8 +19,8 @@ DATA = """@prefix etom: <https://w3id.org/etom-kg/ontology#> .
 @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
 <https://example.org/app/Remedy> a etom:Application ; rdfs:label "Remedy Façade" ;
     etom:servesProcess proc:TrackAndManageCustomerProblem .
-<https://example.org/app/Old> a etom:Application ; rdfs:label "Old CRM" ;
-    etom:searchKey "old crm" .
+<https://example.org/app/Old> a etom:Application ; rdfs:label "Old CRM", "Σύστημα Χρέωσης"@el ;
+    etom:searchKey "old crm", "legacy"@en .
 """
 
 
@@ -45,3 +45,5 @@ def test_the_store_holds_the_reasoned_graph_and_its_search_keys(tmp_path):
     assert _split(list(stored)) == _split(list(expected))  # blank-node labels differ: counted
     keys = {str(q.object) for q in stored.quads_for_pattern(ox.NamedNode("https://example.org/app/Remedy"), ox.NamedNode(SEARCH_KEY), None)}
     assert keys == {'"remedy facade"'}
+    old = {str(q.object) for q in stored.quads_for_pattern(ox.NamedNode("https://example.org/app/Old"), ox.NamedNode(SEARCH_KEY), None)}
+    assert old == {'"old crm"', '"legacy"@en', '"συστημα χρεωσησ"'}  # casefolded; keys written as text keep their letters

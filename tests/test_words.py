@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 
 import pytest
@@ -36,6 +37,27 @@ def ids(result) -> set:
 ])
 def test_fold(text, key):
     assert fold(text) == key
+
+
+def test_the_ascii_shortcut_of_fold_keys_like_the_unicode_path():
+    """fold skips NFKD and mark stripping for ASCII text; every ASCII character, alone
+    and in words, must give the key the full path gives."""
+    import random
+    import string
+    import unicodedata
+
+    def full(text: str) -> str:  # fold's general path, applied to every text
+        decomposed = unicodedata.normalize("NFKD", text)
+        plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+        plain = re.sub(r"[\W_]+", " ", re.sub(r"(?<=\d)\.(?=\d)", "0DOT0", plain)).replace("0DOT0", ".")
+        return " ".join(plain.split())
+
+    rng = random.Random(7)
+    samples = [chr(i) for i in range(128)] + ["".join(rng.choice(string.printable) for _ in range(rng.randint(0, 40)))
+                                              for _ in range(2000)]
+    samples += ["Order Handling 1.1.1.6", "QoS/SLA_Mgmt", "ß", "Ǆ"]  # and two that are not ASCII
+    for text in samples:
+        assert fold(text) == full(text), repr(text)
 
 
 def test_british_spellings_meet_american_ones_before_stemming():

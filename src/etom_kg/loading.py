@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sys
 import time
@@ -134,13 +135,24 @@ def build_store(files, target: str | Path, *, reasoner: str = "rules", progress:
         try:
             reasoned = _dump_with_search_keys(memory, dump)
             disk = ox.Store(str(staging))
-            holder = [memory]
-            del memory
-            freeing = _in_background(holder.clear)  # freeing the memory store overlaps the bulk load
+            failed: list = []
+
+            def bulk_load() -> None:
+                try:
+                    disk.bulk_load(path=str(dump), format=ox.RdfFormat.N_QUADS)
+                except BaseException as e:  # re-raised below, in the loading thread
+                    failed.append(e)
+
+            # The bulk load runs in a second thread (natively, without the GIL) while this
+            # one frees the memory store: dropping it holds the GIL for about a second at
+            # 10^6, so freeing it in a background thread made this one wait instead.
+            loader = _in_background(bulk_load)
             try:
-                disk.bulk_load(path=str(dump), format=ox.RdfFormat.N_QUADS)
+                del memory
             finally:
-                freeing.join()
+                loader.join()
+            if failed:
+                raise failed[0]
         finally:
             dump.unlink(missing_ok=True)
         disk.flush()
@@ -172,21 +184,36 @@ def _in_background(work) -> "threading.Thread":
 
 
 def _dump_with_search_keys(memory: ox.Store, dump: Path) -> int:
-    """Write ``memory`` and its search keys (:func:`etom_kg.search.search_key_quads`) to
+    """Write ``memory`` and its search keys (:func:`etom_kg.search.search_keys`) to
     ``dump`` as N-Quads; returns how many quads that is.
 
     The keys are found by a second thread while ``dump`` runs (pyoxigraph releases the GIL
     while it writes a file) and appended after it, instead of being inserted into the memory
-    store first: at 10^6 input the two took 4.0 + 3.6 s one after the other.
+    store first: at 10^6 input the two took 4.0 + 3.6 s one after the other. The key lines
+    are written as text: a folded key holds only word characters, spaces and dots, and the
+    subject is an IRI the store already holds, so neither needs escaping (a key that did
+    would go through the serializer).
     """
-    from .search import search_key_quads
+    from .search import SEARCH_KEY, search_keys
 
     found: list = []
     failed: list = []
 
     def find() -> None:
         try:
-            found.extend(q for q in search_key_quads(memory) if q not in memory)
+            key_node = ox.NamedNode(SEARCH_KEY)
+            held = {(q.subject.value, q.object.value) for q in memory.quads_for_pattern(None, key_node, None, ox.DefaultGraph())
+                    if isinstance(q.object, ox.Literal) and q.object.datatype.value == _XSD_STRING}
+            lines, odd = [], []
+            for subject, key in search_keys(memory):
+                if (subject.value, key) in held:
+                    continue
+                if _PLAIN_KEY.fullmatch(key):
+                    lines.append(f'<{subject.value}> <{SEARCH_KEY}> "{key}" .\n')
+                else:
+                    odd.append(ox.Quad(subject, key_node, ox.Literal(key), ox.DefaultGraph()))
+            found.append("".join(lines).encode("utf-8") + ox.serialize(odd, format=ox.RdfFormat.N_QUADS))
+            found.append(len(lines) + len(odd))
             found.append(len(memory))
         except BaseException as e:  # re-raised below, in the loading thread
             failed.append(e)
@@ -198,10 +225,16 @@ def _dump_with_search_keys(memory: ox.Store, dump: Path) -> int:
         finder.join()
     if failed:
         raise failed[0]
-    size = found.pop()
+    text, keys, size = found
     with open(dump, "ab") as out:
-        out.write(ox.serialize(found, format=ox.RdfFormat.N_QUADS))
-    return size + len(found)
+        out.write(text)
+    return size + keys
+
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+# what a key may hold to be written between quotes as it is (fold leaves word characters,
+# spaces and dots; N-Triples forbids only '"', '\\', LF and CR there)
+_PLAIN_KEY = re.compile(r'[^"\\\r\n]*')
 
 
 def _replace_dir(new: Path, target: Path) -> None:

@@ -434,9 +434,13 @@ class Step:
     def resolve(self, store: ox.Store) -> list:
         if self.chain is not None:
             q, chain = self.chain
-            body = " . ".join(_chain_join_order(store, chain))
-            n = len(chain)
-            return [f"INSERT {{ ?x0 {q} ?x{n} }} WHERE {{ SELECT DISTINCT ?x0 ?x{n} WHERE {{ {body} }} }}"]
+            # Each link is its own sub-select, so oxigraph hash-joins them (one scan of each
+            # link) instead of looking the next link up once per row: 0.18 s instead of
+            # 1.08 s for the 1.5 M rows of supportsProcess ∘ partOf at 10^6. Duplicate rows
+            # are left to the insert, which skips them faster than DISTINCT removes them.
+            body = " ".join(f"{{ SELECT {' '.join(sorted(set(_VAR.findall(link))))} WHERE {{ {link} }} }}"
+                            for link in _chain_join_order(store, chain))
+            return [f"INSERT {{ ?x0 {q} ?x{len(chain)} }} WHERE {{ {body} }}"]
         if self.pair is None:
             return self.updates
         p, q = self.pair
@@ -567,14 +571,17 @@ def compile_plan(s: Schema, asserted=None) -> list[Step]:
                     sources.append(f"?x {_sparql_term(p)} ?o" if side == "subject"
                                    else f"?o {_sparql_term(p)} ?x FILTER(!isLiteral(?x))")
             for c, ds in s.sco.items():
-                if d in ds and c != d and planned(c):
+                if d in ds and c != d and planned(c) and not _through(s, c, d, classes, planned):
                     ref, bind = _restriction_ref(s, c)
                     sources.append(f"{bind} ?x a {ref}")
             for r, p, c in s.svf:
                 if r == d and named(c):
                     filler = "" if (named(c) and c.value == THING) else f" . ?y a {_sparql_term(c)}"
                     sources.append(f"?x {_sparql_term(p)} ?y{filler}")
-            if sources:
+            if len(sources) == 1 and re.fullmatch(r" \?x a <[^<>]+>", sources[0]):
+                # members of one named class: each comes once, nothing to make distinct
+                updates.append(f"INSERT {{ ?x a {target} }} WHERE {{ {bind_target} {sources[0]} }}")
+            elif sources:
                 updates.append(
                     f"INSERT {{ ?x a {target} }} WHERE {{ {bind_target} {{ SELECT DISTINCT ?x WHERE {{ {_union(sources)} }} }} }}"
                 )
@@ -584,6 +591,19 @@ def compile_plan(s: Schema, asserted=None) -> list[Step]:
                 count = "SELECT (COUNT(*) AS ?n) WHERE { ?x a ?c }"
             steps.append(Step(f"types {', '.join(_iri(c) for c in comp)}", updates, count))
     return steps
+
+
+def _through(s: Schema, c, d, classes: set, planned) -> bool:
+    """True when a class strictly between ``c`` and ``d`` (c ⊑ e ⊑ d, equivalent to neither)
+    is typed by the plan: its step runs after c's and before d's and holds every member of
+    c, so d need not scan c again (SoftwareAsset read its eight sub-classes' 200 k members
+    on top of Application's 200 k, which already include them)."""
+    above_c = s.sco.get(c, ())
+    return any(
+        e not in (c, d) and e in classes and planned(e) and d in s.sco.get(e, ())
+        and c not in s.sco.get(e, ()) and e not in s.sco.get(d, ())
+        for e in above_c
+    )
 
 
 def covered(s: Schema, p, side: str, asserted, kept: set, _seen=frozenset()) -> bool:
@@ -740,6 +760,7 @@ def _run_plan(store: ox.Store, plan: list, max_iterations: int) -> int:
 
 
 _IRI = re.compile(r"<([^<>\s]+)>")
+_VAR = re.compile(r"\?x\d+")
 
 
 def _writes(update: str) -> set:
@@ -777,7 +798,11 @@ def check_consistency(store: ox.Store, schema: Schema) -> None:
         c1, c2 = sorted(pair, key=str)
         if not (isinstance(c1, ox.NamedNode) and isinstance(c2, ox.NamedNode)):
             continue
-        for row in store.query(f"SELECT ?x WHERE {{ ?x a {c1} , {c2} }} ORDER BY ?x LIMIT 5"):
+        # A hash join from the smaller class: looking each member of a big class up in
+        # the other (a walk of every triple about it) took 0.58 s at 10^6 for one pair.
+        small, big = sorted((c1, c2), key=lambda c: (_count(store, f"SELECT (COUNT(*) AS ?n) WHERE {{ ?x a {c} }}"), str(c)))
+        members = "{{ SELECT ?x WHERE {{ ?x a {} }} }}"
+        for row in store.query(f"SELECT ?x WHERE {{ {members.format(small)} {members.format(big)} }} ORDER BY ?x LIMIT 5"):
             problems.append(f"{_iri(row['x'])} is in the disjoint classes {c1.value} and {c2.value}")
     for row in store.query(f"SELECT ?x WHERE {{ ?x a <{NOTHING}> }} LIMIT 5"):
         problems.append(f"{_iri(row['x'])} is in owl:Nothing")

@@ -41,19 +41,30 @@ FUZZY_FACTOR = 0.65
 # --------------------------------------------------------------------------- graph side
 
 
+def search_keys(store):
+    """``(subject, key)`` once for every IRI with a name in ``store``'s default graph:
+    the subject a pyoxigraph ``NamedNode``, the key the :func:`fold` of the name."""
+    import pyoxigraph as ox
+
+    seen = set()
+    graph = ox.DefaultGraph()
+    for prop in NAME_PROPERTIES:
+        for q in store.quads_for_pattern(None, ox.NamedNode(prop), None, graph):
+            subject, name = q.subject, q.object
+            if isinstance(subject, ox.NamedNode) and isinstance(name, ox.Literal):
+                key = fold(name.value)
+                if key and (subject.value, key) not in seen:
+                    seen.add((subject.value, key))
+                    yield subject, key
+
+
 def search_key_quads(store):
     """The ``etom:searchKey`` quads for every IRI with a name in ``store``'s default graph."""
     import pyoxigraph as ox
 
-    key_property = ox.NamedNode(SEARCH_KEY)
-    seen = set()
-    for prop in NAME_PROPERTIES:
-        for q in store.quads_for_pattern(None, ox.NamedNode(prop), None, ox.DefaultGraph()):
-            if isinstance(q.subject, ox.NamedNode) and isinstance(q.object, ox.Literal):
-                key = fold(q.object.value)
-                if key and (q.subject.value, key) not in seen:
-                    seen.add((q.subject.value, key))
-                    yield ox.Quad(q.subject, key_property, ox.Literal(key), ox.DefaultGraph())
+    key_property, graph = ox.NamedNode(SEARCH_KEY), ox.DefaultGraph()
+    for subject, key in search_keys(store):
+        yield ox.Quad(subject, key_property, ox.Literal(key), graph)
 
 
 def add_search_keys(store) -> int:

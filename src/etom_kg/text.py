@@ -25,8 +25,12 @@ _NOT_WORD = re.compile(r"[\W_]+")
 
 def fold(text: str) -> str:
     """The search key of ``text``: ``"  Facturación & Cobro "`` → ``"facturacion cobro"``."""
-    decomposed = unicodedata.normalize("NFKD", str(text))
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    text = str(text)
+    if text.isascii():  # nothing to decompose or strip; 10x faster for the common case
+        plain = text.lower()
+    else:
+        decomposed = unicodedata.normalize("NFKD", text)
+        plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
     plain = _NOT_WORD.sub(" ", _ID_DOT.sub("0DOT0", plain)).replace("0DOT0", ".")
     return " ".join(plain.split())
 
