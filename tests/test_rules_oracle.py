@@ -56,6 +56,33 @@ def test_oracle_with_user_sub_properties_and_equivalences():
     assert_same_closure(g)
 
 
+@pytest.mark.parametrize("chain", ["two", "equivalent-middle", "equivalent-top", "equivalent-bottom"])
+def test_oracle_when_a_class_types_through_the_class_between(chain):
+    """A class reads the members of its sub-classes only through the typed class between
+    them (c ⊑ e ⊑ d); equivalences around e must not let two classes excuse each other."""
+    extra = {
+        "two": "",
+        "equivalent-middle": "ex:E owl:equivalentClass ex:E2 . ex:E2 a owl:Class ; rdfs:subClassOf ex:D .",
+        "equivalent-top": "ex:D owl:equivalentClass ex:E .",
+        "equivalent-bottom": "ex:C owl:equivalentClass ex:E .",
+    }[chain]
+    g = load_schema()
+    g.parse(format="turtle", data=f"""
+        @prefix ex: <https://example.org/> . @prefix owl: <http://www.w3.org/2002/07/owl#> .
+        @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+        ex:C a owl:Class ; rdfs:subClassOf ex:E . ex:E a owl:Class ; rdfs:subClassOf ex:D . ex:D a owl:Class .
+        ex:B a owl:Class ; rdfs:subClassOf ex:C .
+        ex:p a owl:ObjectProperty ; rdfs:domain ex:E .
+        {extra}
+        ex:c1 a ex:C . ex:b1 a ex:B . ex:x ex:p ex:y . ex:e2 a ex:E2 .
+    """)
+    assert_same_closure(g)
+    reasoned = expand(g, reasoner="rules")
+    D = rdflib.URIRef("https://example.org/D")
+    for member in ("c1", "b1", "x"):
+        assert (rdflib.URIRef(f"https://example.org/{member}"), rdflib.RDF.type, D) in reasoned
+
+
 def test_second_pass_adds_nothing(store):
     """The plan is stratified: running it again over its own output is a no-op."""
     before = len(store)
