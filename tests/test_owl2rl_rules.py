@@ -52,6 +52,11 @@ ENTAILMENTS = {
                                " ex:crm1 a ex:Application ; ex:appId \"CRM-1\" ; ex:supports ex:Billing ; ex:owner ex:teamA ."
                                " ex:crm2 a ex:Application ; ex:appId \"CRM-1\" ; ex:owner ex:teamAlpha ."
                                " ex:crm3 owl:sameAs ex:crm2 .",
+    # chains whose links are hash-joined: three links, two paths to one end, a link used twice
+    "prp_spo2_three_links": "ex:r owl:propertyChainAxiom ( ex:p ex:q ex:s ) . ex:a ex:p ex:b , ex:b2 ."
+                            " ex:b ex:q ex:c . ex:b2 ex:q ex:c . ex:c ex:s ex:d , ex:e .",
+    "prp_spo2_same_link_twice": "ex:grand owl:propertyChainAxiom ( ex:parent ex:parent ) ."
+                                " ex:a ex:parent ex:b . ex:b ex:parent ex:c , ex:d . ex:c ex:parent ex:e .",
     "cls_hv_as_equivalent_class": "ex:tier a owl:ObjectProperty . ex:Critical owl:equivalentClass"
                                   " [ a owl:Restriction ; owl:onProperty ex:tier ; owl:hasValue ex:tier1 ] ."
                                   " ex:a ex:tier ex:tier1 . ex:b a ex:Critical .",
@@ -105,6 +110,9 @@ INCONSISTENT = {
     "cls_maxqc2": "ex:R a owl:Restriction ; owl:onProperty ex:p ; owl:onClass owl:Thing ;"
                   " owl:maxQualifiedCardinality \"0\"^^xsd:nonNegativeInteger . ex:x a ex:R ; ex:p ex:y .",
     "cax_adc": "[ a owl:AllDisjointClasses ; owl:members ( ex:A ex:B ) ] . ex:x a ex:A , ex:B .",
+    # checked by a hash join from the smaller class, here the bigger one holds the clash
+    "cax_dw": "ex:A owl:disjointWith ex:B . ex:C rdfs:subClassOf ex:A . ex:x a ex:C , ex:B ."
+              " ex:y1 a ex:A . ex:y2 a ex:A . ex:y3 a ex:A .",
 }
 
 
