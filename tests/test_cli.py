@@ -179,6 +179,27 @@ def test_query_path_never_imports_rdflib_or_owlrl(tmp_path):
     assert done.stdout.strip() == "[]"
 
 
+def test_a_warm_query_path_stays_off_the_slow_imports(tmp_path):
+    """Once the reasoned graph and the name table are cached, a query imports none of the
+    standard modules that cost a cold query 2-8 ms each (bench/README.md, cold query)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, io, contextlib\n"
+            "from etom_kg.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            "    assert main(['query', 'processes-for-topic', '--param', 'topic=complaints']) == 0\n"
+            "print(sorted(m for m in ('pathlib', 'typing', 'hashlib', 'tempfile', 'shutil', 'importlib.resources')"
+            " if m in sys.modules))\n")
+    env = {"ETOM_KG_CACHE_DIR": str(tmp_path / "cache")}
+    first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert first.returncode == 0, first.stderr  # fills the caches (and may import anything)
+    assert len(list((tmp_path / "cache").glob("*-names-*.json"))) == 1
+    warm = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert warm.returncode == 0, warm.stderr
+    assert warm.stdout.strip() == "[]"
+
+
 def test_validate_format_choices_match_the_library():
     from etom_kg.cli import build_parser
     from etom_kg.validation import REPORT_FORMATS

@@ -411,7 +411,8 @@ def test_a_symlink_given_as_output_is_followed(capsys, tmp_path):
 def test_leftovers_of_a_killed_writer_are_removed_on_the_next_run(capsys, tmp_path):
     dead = _dead_pid()
     out = tmp_path / "out.txt"
-    stale = [tmp_path / f".out.txt.{dead}.abc123.tmp", tmp_path / f".kg.loading-{dead}.nq"]
+    stale = [tmp_path / f".out.txt.{dead}.abc123.tmp", tmp_path / f".kg.loading-{dead}.nq",
+             tmp_path / f".kg.loading-{dead}.nq.spilled.3"]
     for p in stale:
         p.write_text("partial")
     (tmp_path / f".kg.loading-{dead}").mkdir()

@@ -1,8 +1,10 @@
 """`etom-kg load` writes exactly the reasoned graph plus its search keys, and counts it right.
 
-The store is written from an N-Quads dump to which the search keys are appended (found by a
-second thread while the dump runs); this compares it quad by quad with the graph prepared the
-plain way: parse, reason, add_search_keys.
+The store is written from an N-Quads dump to which the search keys and the "spilled" rule
+results (what no rule reads, never inserted into the memory store) are appended, each found by
+another thread while the dump runs; this compares it quad by quad with the graph prepared the
+plain way: parse, reason, add_search_keys. The data asserts a triple a spilled rule derives
+again, and gives a blank node facts that spilled rules copy (its label must keep meaning it).
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ DATA = """@prefix etom: <https://w3id.org/etom-kg/ontology#> .
 <https://example.org/app/Remedy> a etom:Application ; rdfs:label "Remedy Façade" ;
     etom:servesProcess proc:TrackAndManageCustomerProblem .
 <https://example.org/app/Old> a etom:Application ; rdfs:label "Old CRM", "Σύστημα Χρέωσης"@el ;
-    etom:searchKey "old crm", "legacy"@en .
+    etom:searchKey "old crm", "legacy"@en ;
+    etom:contributesTo proc:TrackAndManageCustomerProblem .
+[] a etom:Application ; rdfs:label "Unnamed tool" ; etom:supportsProcess proc:TrackAndManageCustomerProblem .
 """
 
 

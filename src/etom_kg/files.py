@@ -32,7 +32,7 @@ from pathlib import Path
 from .errors import InputError
 
 _UMASK_LOCK = threading.Lock()
-_LEFTOVER = re.compile(r"^\.(?P<name>.+)\.(?:(?P<pid1>\d+)\.[^.]+\.tmp|(?:loading|old)-(?P<pid2>\d+)(?:\.nq)?)$")
+_LEFTOVER = re.compile(r"^\.(?P<name>.+)\.(?:(?P<pid1>\d+)\.[^.]+\.tmp|(?:loading|old)-(?P<pid2>\d+)(?:\.nq(?:\.spilled\.\d+)?)?)$")
 
 
 def current_umask() -> int:

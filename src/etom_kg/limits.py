@@ -21,7 +21,6 @@ import math
 import re
 import threading
 from itertools import accumulate
-from pathlib import Path
 
 from .errors import InputError, QueryError
 
@@ -67,7 +66,7 @@ def check_seconds(value, option: str = "timeout") -> float:
 # --------------------------------------------------------------------------- RDF files
 
 
-def check_rdf_file(path: Path, fmt) -> None:
+def check_rdf_file(path: "Path", fmt) -> None:
     """Refuse an RDF file that would make the parser exhaust memory or its stack."""
     kind = _kind(fmt)
     try:
@@ -101,7 +100,7 @@ def check_rdf_bytes(data: bytes, fmt, where: str, error=InputError) -> None:
         raise error(f"{where}: refused: JSON nested more than {MAX_NESTING} deep")
 
 
-def check_xml_file(path: Path, max_depth: int = MAX_NESTING) -> None:
+def check_xml_file(path: "Path", max_depth: int = MAX_NESTING) -> None:
     try:
         with open(path, "rb") as f:
             check_xml(f, str(path), max_depth)
@@ -163,7 +162,7 @@ def json_depth(data: bytes) -> int:
     return max(accumulate(1 if c in (91, 123) else -1 for c in brackets))
 
 
-def check_json_file(path: Path, max_depth: int = MAX_NESTING) -> None:
+def check_json_file(path: "Path", max_depth: int = MAX_NESTING) -> None:
     try:
         data = path.read_bytes()
     except OSError as e:

@@ -110,6 +110,7 @@ def build_store(files, target: str | Path, *, reasoner: str = "rules", progress:
         raise InputError(f"{target}: exists and is not an etom-kg store; choose a new directory")
     started = time.perf_counter()
     memory = ox.Store()
+    spilled: list = []
     load_embedded(memory)
     parse_files(memory, files, progress)
     asserted = len(memory)
@@ -117,7 +118,11 @@ def build_store(files, target: str | Path, *, reasoner: str = "rules", progress:
     if reasoner == "owlrl":
         memory = _owlrl_store(memory)
     elif reasoner == "rules":
-        materialize(memory)
+        from .search import NAME_PROPERTIES, SEARCH_KEY
+
+        # What no rule reads is written straight into the dump below instead of being
+        # inserted here first (names stay: the search keys are found in this store).
+        spilled = materialize(memory, spill=lambda p: p not in NAME_PROPERTIES and p != SEARCH_KEY).spilled
     else:
         raise InputError(f"unknown reasoner {reasoner!r}; valid: rules, owlrl")
     progress.update("reasoning", 1, 1, force=True)
@@ -133,7 +138,7 @@ def build_store(files, target: str | Path, *, reasoner: str = "rules", progress:
         # than passing millions of quads through Python (bench/README.md, "load").
         dump = staging.with_name(staging.name + ".nq")
         try:
-            reasoned = _dump_with_search_keys(memory, dump)
+            reasoned = _dump_with_search_keys(memory, dump, spilled)
             disk = ox.Store(str(staging))
             failed: list = []
 
@@ -155,6 +160,8 @@ def build_store(files, target: str | Path, *, reasoner: str = "rules", progress:
                 raise failed[0]
         finally:
             dump.unlink(missing_ok=True)
+        if reasoned is None:  # spilled triples may repeat others: count what was stored
+            reasoned = len(disk)
         disk.flush()
         disk.optimize()
         meta = {
@@ -183,21 +190,26 @@ def _in_background(work) -> "threading.Thread":
     return thread
 
 
-def _dump_with_search_keys(memory: ox.Store, dump: Path) -> int:
-    """Write ``memory`` and its search keys (:func:`etom_kg.search.search_keys`) to
-    ``dump`` as N-Quads; returns how many quads that is.
+def _dump_with_search_keys(memory: ox.Store, dump: Path, spilled=()) -> int | None:
+    """Write ``memory``, the results of the ``spilled`` CONSTRUCT queries (see
+    :func:`etom_kg.rules.materialize`) and the search keys (:func:`etom_kg.search.search_keys`)
+    to ``dump`` as N-Quads; returns how many quads that is, or None when spilled results
+    were written (they may repeat each other or the store, so only the loaded store can
+    count them).
 
-    The keys are found by a second thread while ``dump`` runs (pyoxigraph releases the GIL
-    while it writes a file) and appended after it, instead of being inserted into the memory
-    store first: at 10^6 input the two took 4.0 + 3.6 s one after the other. The key lines
-    are written as text: a folded key holds only word characters, spaces and dots, and the
-    subject is an IRI the store already holds, so neither needs escaping (a key that did
-    would go through the serializer).
+    The keys and the spilled results are found by two more threads while ``dump`` runs
+    (pyoxigraph releases the GIL while it writes or evaluates) and appended after it, so the
+    file stays one document and blank-node labels keep meaning the same node. At 10^6 input
+    the dump and the keys took 4.0 + 3.6 s one after the other. The key lines are written as
+    text: a folded key holds only word characters, spaces and dots, and the subject is an
+    IRI the store already holds, so neither needs escaping (a key that did would go through
+    the serializer).
     """
     from .search import SEARCH_KEY, search_keys
 
     found: list = []
     failed: list = []
+    side = dump.with_name(dump.name + ".spilled")
 
     def find() -> None:
         try:
@@ -214,21 +226,44 @@ def _dump_with_search_keys(memory: ox.Store, dump: Path) -> int:
                     odd.append(ox.Quad(subject, key_node, ox.Literal(key), ox.DefaultGraph()))
             found.append("".join(lines).encode("utf-8") + ox.serialize(odd, format=ox.RdfFormat.N_QUADS))
             found.append(len(lines) + len(odd))
-            found.append(len(memory))
+            found.append(0 if spilled else len(memory))  # with spilled results the store counts
         except BaseException as e:  # re-raised below, in the loading thread
             failed.append(e)
 
-    finder = _in_background(find)
+    todo = list(enumerate(spilled))
+
+    def spill() -> None:
+        try:
+            while not failed:
+                try:
+                    k, query = todo.pop(0)
+                except IndexError:
+                    return
+                # to a path: evaluated and written natively, without the GIL
+                memory.query(query).serialize(f"{side}.{k}", format=ox.RdfFormat.N_TRIPLES)
+        except BaseException as e:
+            failed.append(e)
+
+    # two spillers: the chain alone (1 M triples at 10^6) takes longer than the dump
+    workers = [_in_background(find)] + [_in_background(spill) for _ in range(min(2, len(spilled)))]
     try:
-        memory.dump(str(dump), format=ox.RdfFormat.N_QUADS)
+        try:
+            memory.dump(str(dump), format=ox.RdfFormat.N_QUADS)
+        finally:
+            for worker in workers:
+                worker.join()
+        if failed:
+            raise failed[0]
+        text, keys, size = found
+        with open(dump, "ab") as out:
+            out.write(text)
+            for k in range(len(spilled)):
+                with open(f"{side}.{k}", "rb") as f:
+                    shutil.copyfileobj(f, out, 1 << 22)
     finally:
-        finder.join()
-    if failed:
-        raise failed[0]
-    text, keys, size = found
-    with open(dump, "ab") as out:
-        out.write(text)
-    return size + keys
+        for k in range(len(spilled)):
+            Path(f"{side}.{k}").unlink(missing_ok=True)
+    return None if spilled else size + keys
 
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"

@@ -688,17 +688,28 @@ def _close_component(s: Schema, members: set, inverse: dict) -> list[Step]:
 
 @dataclass
 class MaterializeReport:
-    """What ran. Triple counts are left to callers: ``len(store)`` scans the whole store."""
+    """What ran. Triple counts are left to callers: ``len(store)`` scans the whole store.
+
+    ``spilled``: CONSTRUCT queries (see :func:`materialize`'s ``spill``) whose results,
+    evaluated on the store as left, complete the closure."""
 
     steps: int
     iterations: int
+    spilled: list = field(default_factory=list)
 
 
-def materialize(store: ox.Store, *, max_iterations: int = 100) -> MaterializeReport:
+def materialize(store: ox.Store, *, max_iterations: int = 100, spill=None) -> MaterializeReport:
     """Close the store's default graph under the compiled rules, in place.
 
     Raises ReasoningError when the closure is inconsistent (cax-dw, cls-nothing2 and the
     other inconsistency rules) or the graph uses an axiom kind outside OWL 2 RL.
+
+    ``spill(predicate_iri) -> bool`` lets a caller that only copies the closure elsewhere
+    (``etom-kg load``) skip inserting what no rule reads: an update that runs last because
+    nothing after it reads its output, and writes one predicate other than ``rdf:type`` for
+    which ``spill`` says yes, is returned as a CONSTRUCT in the report's ``spilled`` instead
+    of being run. Its results may repeat each other or triples already in the store. Not
+    used when the graph needs the general rules, which iterate over everything.
     """
     schema = read_schema(store)
     # With GENERAL_RULES facts also come from equality and class expressions, so a typing
@@ -707,7 +718,8 @@ def materialize(store: ox.Store, *, max_iterations: int = 100) -> MaterializeRep
         lambda p: next(store.quads_for_pattern(None, p, None, ox.DefaultGraph()), None) is not None)
     plan = compile_plan(schema, asserted=asserted)
     store.extend(schema_entailments(schema))
-    iterations = _run_plan(store, plan, max_iterations)
+    spilled: list = []
+    iterations = _run_plan(store, plan, max_iterations, None if schema.general else spill, spilled)
     if schema.general:
         for _ in range(max_iterations):
             before = len(store)
@@ -719,10 +731,10 @@ def materialize(store: ox.Store, *, max_iterations: int = 100) -> MaterializeRep
         else:
             raise ReasoningError(f"OWL 2 RL rules: no fixpoint after {max_iterations} rounds")
     check_consistency(store, schema)
-    return MaterializeReport(len(plan), iterations)
+    return MaterializeReport(len(plan), iterations, spilled)
 
 
-def _run_plan(store: ox.Store, plan: list, max_iterations: int) -> int:
+def _run_plan(store: ox.Store, plan: list, max_iterations: int, spill=None, spilled=None) -> int:
     iterations = 0
     # An update whose output no later step reads can wait until the end: the later
     # steps then run on a smaller store (inserts slow down as the store grows).
@@ -755,8 +767,22 @@ def _run_plan(store: ox.Store, plan: list, max_iterations: int) -> int:
         else:
             raise ReasoningError(f"{step.name}: no fixpoint after {max_iterations} iterations")
     for update in deferred:
-        store.update(update)
+        writes = _writes(update)
+        if (spill is not None and update.startswith("INSERT ") and len(writes) == 1 and TYPE not in writes
+                and spill(next(iter(writes)))):
+            spilled.append(_construct(update))
+        else:
+            store.update(update)
     return iterations
+
+
+def _construct(update: str) -> str:
+    """The CONSTRUCT of an ``INSERT { template } WHERE { body }``. Rows that repeat (a
+    chain's) are mostly dropped by oxigraph's CONSTRUCT itself, which remembers the last
+    million triples; a DISTINCT would cost more than the few it leaves."""
+    split = update.index("} WHERE {")
+    template, body = update[len("INSERT {"): split], update[split + len("} WHERE {"): update.rindex("}")]
+    return f"CONSTRUCT {{{template}}} WHERE {{{body}}}"
 
 
 _IRI = re.compile(r"<([^<>\s]+)>")

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import json
 import math
-from typing import NamedTuple
+import os
+from collections import namedtuple
 
 from .namespaces import ETOM, OWL, PREFIXES, RDFS, SKOS
 from .text import fold, is_identifier, stems, stop_words
@@ -92,22 +93,18 @@ def add_search_keys_rdflib(graph):
 # --------------------------------------------------------------------------- entries
 
 
-class Name(NamedTuple):
-    iri: str
-    kind: str  # label | synonym | id
-    lang: str
-    text: str
-    deprecated: bool = False
+class Name(namedtuple("Name", "iri kind lang text deprecated", defaults=(False,))):
+    """A name of a resource: ``kind`` is label, synonym or id."""
+
+    __slots__ = ()
 
 
-class Match(NamedTuple):
-    iri: str
-    label: str  # the name that matched
-    key: str
-    tier: str
-    score: float
-    why: str = ""
-    covers: float = 1.0  # the share of the user's words the name matched
+class Match(namedtuple("Match", "iri label key tier score why covers", defaults=("", 1.0))):
+    """A resource found for a text: ``label`` is the name that matched, ``covers`` the share
+    of the user's words that name matched. (collections.namedtuple, not typing.NamedTuple:
+    importing typing costs every cold query 2 ms.)"""
+
+    __slots__ = ()
 
     def as_dict(self) -> dict:
         return {"iri": self.iri, "name": self.label, "key": self.key, "tier": self.tier,
@@ -383,9 +380,10 @@ def resolver_for(backend, cls: str) -> Resolver:
         return _RESOLVERS[memo][1]
     resolver = None
     path = _names_cache(backend, cls)
-    if path is not None and path.is_file():
+    if path is not None and os.path.isfile(path):  # a regular file: never wait on a FIFO
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            with open(path, encoding="utf-8") as f:
+                data = json.loads(f.read())
             resolver = Resolver(cls, [Name(*row) for row in data["names"]], data["state"])
         except (OSError, ValueError, TypeError, KeyError):
             resolver = None
@@ -406,11 +404,12 @@ def resolver_for(backend, cls: str) -> Resolver:
 def _names_cache(backend, cls: str):
     if not getattr(backend, "embedded", False):
         return None
-    from hashlib import sha256
+    import zlib
 
-    from .store import reasoned_cache_path
+    from .store import _reasoned_cache_file
 
-    base = reasoned_cache_path()
+    base = _reasoned_cache_file()  # a str: pathlib and hashlib would cost a cold query 4-8 ms
     if base is None:
         return None
-    return base.with_name(base.stem + f"-names-{sha256(cls.encode()).hexdigest()[:10]}.json")
+    data = cls.encode()
+    return f"{os.path.splitext(base)[0]}-names-{zlib.crc32(data):08x}{zlib.adler32(data):08x}.json"
