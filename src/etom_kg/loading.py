@@ -197,9 +197,9 @@ def _dump_with_search_keys(memory: ox.Store, dump: Path, spilled=()) -> int | No
     were written (they may repeat each other or the store, so only the loaded store can
     count them).
 
-    The keys and the spilled results are found by two more threads while ``dump`` runs
+    The keys (one thread) and the spilled results (two) are found while ``dump`` runs
     (pyoxigraph releases the GIL while it writes or evaluates) and appended after it, so the
-    file stays one document and blank-node labels keep meaning the same node. At 10^6 input
+    file stays one document: pyoxigraph gives each file's blank-node labels their own nodes. At 10^6 input
     the dump and the keys took 4.0 + 3.6 s one after the other. The key lines are written as
     text: a folded key holds only word characters, spaces and dots, and the subject is an
     IRI the store already holds, so neither needs escaping (a key that did would go through
