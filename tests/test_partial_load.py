@@ -98,3 +98,23 @@ def test_unsure_scans_read_everything(text):
 ])
 def test_scans_find_every_predicate(text, expected):
     assert query_predicates(text) == expected
+
+
+def test_a_prefetched_query_answers_like_the_full_graph(cached_file):
+    """run_stored starts parsing what a query reads while its words are resolved; the answer
+    is the full graph's, and prefetching a graph already complete does nothing."""
+    from etom_kg.api import run_stored
+
+    path, full = cached_file
+    q = catalog("cq").get("processes-for-topic")
+    partial = store_module.EmbeddedBackend(cache.open_cache(path))
+    started = []
+    prefetch = partial.prefetch
+    partial.prefetch = lambda text, prefixes=None: (started.append(text), prefetch(text, prefixes))
+    got = run_stored(q, partial, {"topic": "complaints"})
+    expected = full.run(q.text, bindings_for(q, {"topic": "complaints"}))
+    assert started == [q.text]
+    assert got.rows and sorted(map(repr, got.rows)) == sorted(map(repr, expected.rows))
+    assert len(partial.store) == len(full.store)  # parses the rest
+    partial.prefetch(q.text)  # nothing left to parse: returns at once
+    assert partial.run(q.text, bindings_for(q, {"topic": "complaints"})).rows == got.rows

@@ -120,6 +120,23 @@ class EmbeddedBackend(OxigraphBackend):
         self._fill(query_predicates(text, prefixes))
         return self._store
 
+    def prefetch(self, text: str, prefixes: dict | None = None) -> None:
+        """Start parsing what ``text`` will read in another thread (pyoxigraph parses without
+        the GIL), so it overlaps whatever runs before the query, e.g. resolving its
+        parameters' words (about 9 ms of a 70 ms cold query). The query's own fill waits on
+        the same lock; an error here is left for that fill to meet."""
+        if self._graph is None:
+            return
+        import threading
+
+        def fill() -> None:
+            try:
+                self._store_for(text, prefixes)
+            except Exception:  # noqa: BLE001 - the query's own fill raises it
+                pass
+
+        threading.Thread(target=fill, name="etom-kg-prefetch", daemon=True).start()
+
     def _fill(self, predicates) -> None:
         from .cache import CacheError
 
