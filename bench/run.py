@@ -96,7 +96,7 @@ def bench_words(runs: int, env: dict) -> dict:
         timed(cmd, env)  # first use fills the caches (reasoned graph, name tables)
     names = {"exact query (topic=complaints)": QUERY, "fuzzy query (typos)": FUZZY, "ask (Spanish question)": ASK}
     res = interleave({k: (lambda c=c: timed(c, env)) for k, c in names.items()}, {k: runs for k in names})
-    wall = {k: [w for w, _ in v] for k, v in res.items()}
+    wall = {k: [w for w, _, _ in v] for k, v in res.items()}
     for k in wall:
         print(f"  {k:38} {summary(wall[k])} s")
     exact = wall["exact query (topic=complaints)"]

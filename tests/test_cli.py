@@ -179,16 +179,19 @@ def test_query_path_never_imports_rdflib_or_owlrl(tmp_path):
     assert done.stdout.strip() == "[]"
 
 
-def test_a_warm_query_path_stays_off_the_slow_imports(tmp_path):
-    """Once the reasoned graph and the name table are cached, a query imports none of the
-    standard modules that cost a cold query 2-8 ms each (bench/README.md, cold query)."""
+@pytest.mark.parametrize("argv", [["query", "processes-for-topic", "--param", "topic=complaints"],
+                                  ["ask", "¿quién se encarga de las reclamaciones de factura?"]], ids=["query", "ask"])
+def test_a_warm_query_path_stays_off_the_slow_imports(tmp_path, argv):
+    """Once the reasoned graph and the name tables are cached, a query or a question imports
+    none of the standard modules that cost a cold query 2-10 ms each (bench/README.md, cold
+    query)."""
     import subprocess
     import sys
 
     code = ("import sys, io, contextlib\n"
             "from etom_kg.cli import main\n"
             "with contextlib.redirect_stdout(io.StringIO()):\n"
-            "    assert main(['query', 'processes-for-topic', '--param', 'topic=complaints']) == 0\n"
+            f"    assert main({argv!r}) == 0\n"
             "print(sorted(m for m in ('pathlib', 'typing', 'hashlib', 'tempfile', 'shutil', 'importlib.resources')"
             " if m in sys.modules))\n")
     env = {"ETOM_KG_CACHE_DIR": str(tmp_path / "cache")}

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import NamedTuple
+from collections import namedtuple
 
 from .errors import QueryError
 from .text import fold, stop_words, tagged
@@ -30,25 +30,20 @@ MIN_SCORE = 0.3
 BARE_COVERAGE = 0.6
 
 
-class Candidate(NamedTuple):
-    score: float
-    query: object  # AskEntry (id, ask patterns, parameters) of a stored query
-    pattern: str
-    params: dict  # param -> slot text
-    slots: dict  # param -> (best Match or None)
-    matched: list  # pattern words the question used
-    complete: bool = False  # every word used, but the slot's words name nothing
+# collections.namedtuple, not typing.NamedTuple: importing typing costs every question 2.5 ms.
+class Candidate(namedtuple("Candidate", "score query pattern params slots matched complete", defaults=(False,))):
+    """A reading of a question: ``query`` is the AskEntry of a stored query, ``params`` maps a
+    parameter to its slot's text, ``slots`` to its best Match (or None), ``matched`` lists the
+    pattern words the question used, and ``complete`` says every word was used but the slot's
+    words name nothing."""
+
+    __slots__ = ()
 
 
-class Answer(NamedTuple):
+class Answer(namedtuple("Answer", "question query params result resolutions candidates")):
     """What ``ask`` chose, its result, and why (``explain()``)."""
 
-    question: str
-    query: object
-    params: dict
-    result: object
-    resolutions: list
-    candidates: list
+    __slots__ = ()
 
     def explain(self) -> str:
         best = self.candidates[0]
@@ -79,18 +74,13 @@ class Answer(NamedTuple):
 # --------------------------------------------------------------------------- the table of patterns
 
 
-class _Param(NamedTuple):
-    name: str
-    match: str
-    many: bool
+_Param = namedtuple("_Param", "name match many")
 
 
-class AskEntry(NamedTuple):
+class AskEntry(namedtuple("AskEntry", "id ask params")):
     """What ``ask`` needs of a stored query: its id, patterns and matched parameters."""
 
-    id: str
-    ask: dict
-    params: tuple
+    __slots__ = ()
 
     def param(self, name: str) -> _Param:
         return next(p for p in self.params if p.name == name)
@@ -100,28 +90,31 @@ def ask_table() -> list[AskEntry]:
     """The ask patterns of the stored queries. Parsing every header costs more than the rest
     of a question, so the table is cached next to the reasoned graph, keyed by the query
     files (name, size and modification time; their bytes when they are not plain files)."""
-    import hashlib
     import json
     import os
+    import zlib
 
     from . import __version__
     from .queries import catalog
     from .resources import query_root
-    from .store import cache_dir, write_atomically
+    from .store import _cache_dir_name, write_atomically
 
     folder = query_root().joinpath("cq")
-    digest = hashlib.sha256(__version__.encode())
+    parts = [__version__.encode()]
     for node in sorted((n for n in folder.iterdir() if n.name.endswith(".rq")), key=lambda n: n.name):
         try:  # a file on disk (the usual install): its size and time stand for its bytes
             st = os.stat(node)
-            digest.update(f"{node.name}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+            parts.append(f"{node.name}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
         except TypeError:
-            digest.update(node.name.encode() + b"\0" + node.read_bytes() + b"\0")
-    where = cache_dir()
-    path = None if where is None else where / f"etom-ask-{digest.hexdigest()[:24]}.json"
-    if path is not None and path.is_file():
+            parts.append(node.name.encode() + b"\0" + node.read_bytes() + b"\0")
+    # CRC-32 and Adler-32 (a cache key, not a signature): importing hashlib costs 3-6 ms
+    data = b"".join(len(part).to_bytes(8, "big") + part for part in parts)
+    where = _cache_dir_name()  # a str: pathlib would cost every question 3 ms
+    path = None if where is None else os.path.join(where, f"etom-ask-{zlib.crc32(data):08x}{zlib.adler32(data):08x}.json")
+    if path is not None and os.path.isfile(path):
         try:
-            rows = json.loads(path.read_text(encoding="utf-8"))
+            with open(path, encoding="utf-8") as f:
+                rows = json.loads(f.read())
             return [AskEntry(r[0], {k: tuple(v) for k, v in r[1].items()}, tuple(_Param(*p) for p in r[2])) for r in rows]
         except (OSError, ValueError, TypeError, IndexError):
             pass
@@ -257,6 +250,12 @@ def candidates(question: str, backend, catalog=None) -> list[Candidate]:
         # Best bound first; a reading whose bound is below the best score so far cannot win,
         # and is not resolved (names of a class are read only when some reading needs them).
         plans.sort(key=lambda p: (-p[0], p[1].id))
+        if plans and not fuzzy and catalog is None and hasattr(backend, "prefetch"):
+            # the likeliest query's graph is parsed while the readings are resolved (if
+            # another wins, its own fill parses what is still missing)
+            from .queries import catalog as stored
+
+            backend.prefetch(stored("cq").get(plans[0][1].id).text)
         best: dict = {}
         top = -1.0
         for plan in plans:

@@ -391,7 +391,7 @@ def _add_info(sub) -> None:
 
 
 # Commands whose parser needs neither the exporters nor the feature commands.
-LEAN_COMMANDS = ("queries", "query", "sparql", "info")
+LEAN_COMMANDS = ("queries", "query", "ask", "sparql", "info")
 
 
 def _command(argv: list[str] | None) -> str | None:
