@@ -20,8 +20,8 @@ it treats specially are data: the stop word lists and the words of the patterns 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from collections import namedtuple
+from functools import lru_cache
 
 from .errors import QueryError
 from .text import fold, stop_words, tagged
@@ -92,12 +92,11 @@ def ask_table() -> list[AskEntry]:
     files (name, size and modification time; their bytes when they are not plain files)."""
     import json
     import os
-    import zlib
 
     from . import __version__
     from .queries import catalog
     from .resources import query_root
-    from .store import _cache_dir_name, write_atomically
+    from .store import _cache_dir_name, checksum_key, write_atomically
 
     folder = query_root().joinpath("cq")
     parts = [__version__.encode()]
@@ -107,10 +106,8 @@ def ask_table() -> list[AskEntry]:
             parts.append(f"{node.name}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
         except TypeError:
             parts.append(node.name.encode() + b"\0" + node.read_bytes() + b"\0")
-    # CRC-32 and Adler-32 (a cache key, not a signature): importing hashlib costs 3-6 ms
-    data = b"".join(len(part).to_bytes(8, "big") + part for part in parts)
     where = _cache_dir_name()  # a str: pathlib would cost every question 3 ms
-    path = None if where is None else os.path.join(where, f"etom-ask-{zlib.crc32(data):08x}{zlib.adler32(data):08x}.json")
+    path = None if where is None else os.path.join(where, f"etom-ask-{checksum_key(parts)}.json")
     if path is not None and os.path.isfile(path):
         try:
             with open(path, encoding="utf-8") as f:

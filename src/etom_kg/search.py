@@ -404,12 +404,9 @@ def resolver_for(backend, cls: str) -> Resolver:
 def _names_cache(backend, cls: str):
     if not getattr(backend, "embedded", False):
         return None
-    import zlib
-
-    from .store import _reasoned_cache_file
+    from .store import _reasoned_cache_file, checksum_key
 
     base = _reasoned_cache_file()  # a str: pathlib and hashlib would cost a cold query 4-8 ms
     if base is None:
         return None
-    data = cls.encode()
-    return f"{os.path.splitext(base)[0]}-names-{zlib.crc32(data):08x}{zlib.adler32(data):08x}.json"
+    return f"{os.path.splitext(base)[0]}-names-{checksum_key([cls.encode()])}.json"
