@@ -66,7 +66,7 @@ def check_seconds(value, option: str = "timeout") -> float:
 # --------------------------------------------------------------------------- RDF files
 
 
-def check_rdf_file(path: "Path", fmt) -> None:
+def check_rdf_file(path: Path, fmt) -> None:  # noqa: F821 (pathlib is not imported: 3 ms of a cold query)
     """Refuse an RDF file that would make the parser exhaust memory or its stack."""
     kind = _kind(fmt)
     try:
@@ -100,7 +100,7 @@ def check_rdf_bytes(data: bytes, fmt, where: str, error=InputError) -> None:
         raise error(f"{where}: refused: JSON nested more than {MAX_NESTING} deep")
 
 
-def check_xml_file(path: "Path", max_depth: int = MAX_NESTING) -> None:
+def check_xml_file(path: Path, max_depth: int = MAX_NESTING) -> None:  # noqa: F821
     try:
         with open(path, "rb") as f:
             check_xml(f, str(path), max_depth)
@@ -162,7 +162,7 @@ def json_depth(data: bytes) -> int:
     return max(accumulate(1 if c in (91, 123) else -1 for c in brackets))
 
 
-def check_json_file(path: "Path", max_depth: int = MAX_NESTING) -> None:
+def check_json_file(path: Path, max_depth: int = MAX_NESTING) -> None:  # noqa: F821
     try:
         data = path.read_bytes()
     except OSError as e:

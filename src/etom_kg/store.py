@@ -108,6 +108,7 @@ class EmbeddedBackend(OxigraphBackend):
         self._graph = graph  # an etom_kg.cache.CachedGraph
         self._store = ox.Store()
         self._lock = threading.Lock()  # `serve` runs queries from several threads
+        self._prefetched: set = set()  # query texts whose parse was started (ask, then run)
 
     @property
     def store(self) -> ox.Store:
@@ -125,8 +126,9 @@ class EmbeddedBackend(OxigraphBackend):
         the GIL), so it overlaps whatever runs before the query, e.g. resolving its
         parameters' words (about 9 ms of a 70 ms cold query). The query's own fill waits on
         the same lock; an error here is left for that fill to meet."""
-        if self._graph is None:
+        if self._graph is None or text in self._prefetched:
             return
+        self._prefetched.add(text)
         import threading
 
         def fill() -> None:
