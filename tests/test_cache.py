@@ -10,6 +10,8 @@ def test_cache_is_written_then_reused(tmp_path, monkeypatch):
     path = store_module.reasoned_cache_path()
     assert path.parent == tmp_path and not path.exists()
     first = store_module.default_store()
+    assert not path.exists()  # made by the first query, not by opening the store
+    assert len(first) > 6000
     assert path.is_file()
     stamp = path.stat().st_mtime_ns
     second = store_module.default_store()
@@ -17,41 +19,65 @@ def test_cache_is_written_then_reused(tmp_path, monkeypatch):
     assert len(first) == len(second) > 6000
 
 
-def test_cache_key_follows_the_ontology_and_the_rules(tmp_path, monkeypatch):
-    monkeypatch.setenv("ETOM_KG_CACHE_DIR", str(tmp_path))
-    key = store_module.cache_key()
+def _copy_of(monkeypatch, tmp_path, attr: str):
+    """Point etom_kg.resources.<attr> (ontology_file or package_file) at copies in
+    ``tmp_path``, as an edited install would have them; returns the copies' folder."""
+    import shutil
+
     import etom_kg.resources as resources
 
-    real_bytes, real_file = resources.ontology_bytes, resources.package_file
-    monkeypatch.setattr(resources, "ontology_bytes", lambda name="etom.ttl": real_bytes(name) + b"\n# edited\n")
+    real = getattr(resources, attr)
+    copies = tmp_path / attr
+    copies.mkdir()
+
+    def copy(*args):
+        source = real(*args)
+        target = copies / (args[0].replace("/", "_") if args else source.name)
+        if not target.exists():
+            shutil.copyfile(source, target)
+        return resources.DataFile(str(target))
+
+    monkeypatch.setattr(resources, attr, copy)
+    return copies
+
+
+def test_cache_key_follows_the_ontology_and_the_rules(tmp_path, monkeypatch):
+    import os
+
+    monkeypatch.setenv("ETOM_KG_CACHE_DIR", str(tmp_path / "cache"))
+    key = store_module.cache_key()
+    ontology = _copy_of(monkeypatch, tmp_path, "ontology_file")
+    copied = store_module.cache_key()  # another file: another key
+    assert copied == store_module.cache_key()  # the same file, unchanged: the same key
+    target = next(ontology.iterdir())
+    with open(target, "ab") as f:
+        f.write(b"\n# edited\n")
     edited_ontology = store_module.cache_key()
-    monkeypatch.setattr(resources, "ontology_bytes", real_bytes)
-
-    class Edited:
-        def __init__(self, inner):
-            self.inner = inner
-
-        def read_bytes(self):
-            return self.inner.read_bytes() + b"\n# a rule changed\n"
-
-    monkeypatch.setattr(resources, "package_file", lambda name: Edited(real_file(name)))
+    st = target.stat()
+    os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns + 1))  # the same size, later: edited again
+    touched = store_module.cache_key()
+    modules = _copy_of(monkeypatch, tmp_path, "package_file")
+    store_module.cache_key()
+    rules = modules / "rules.py"
+    rules.write_bytes(rules.read_bytes() + b"\n# a rule changed\n")
     edited_rules = store_module.cache_key()
-    assert len({key, edited_ontology, edited_rules}) == 3
+    assert len({key, copied, edited_ontology, touched, edited_rules}) == 5
 
 
 def test_edited_ontology_is_reasoned_again(tmp_path, monkeypatch):
-    monkeypatch.setenv("ETOM_KG_CACHE_DIR", str(tmp_path))
-    store_module.default_store()
-    import etom_kg.resources as resources
-
-    real = resources.ontology_bytes
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("ETOM_KG_CACHE_DIR", str(cache))
+    len(store_module.default_store())
+    ontology = _copy_of(monkeypatch, tmp_path, "ontology_file")
+    store_module.cache_key()
     extra = (b"\n<https://w3id.org/etom-kg/process/Extra> "
              b"<https://w3id.org/etom-kg/ontology#directlyPartOf> <https://w3id.org/etom-kg/process/ProblemHandling> .\n")
-    monkeypatch.setattr(resources, "ontology_bytes", lambda name="etom.ttl": real(name) + extra)
+    with open(next(ontology.iterdir()), "ab") as f:
+        f.write(extra)
     backend = store_module.default_store()
-    assert len(list(tmp_path.iterdir())) == 2  # a second cache file for the new content
     assert backend.store.query(
         "ASK { <https://w3id.org/etom-kg/process/Extra> a <https://w3id.org/etom-kg/ontology#Level3Process> }")
+    assert len(list(cache.iterdir())) == 2  # a second cache file for the new content
 
 
 def test_damaged_cache_is_rebuilt(tmp_path, monkeypatch):
@@ -92,7 +118,7 @@ def _fresh_answer(monkeypatch) -> int:
 
 def _built_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("ETOM_KG_CACHE_DIR", str(tmp_path))
-    store_module.default_store()
+    len(store_module.default_store())
     path = store_module.reasoned_cache_path()
     assert path.is_file()
     return path
@@ -105,8 +131,8 @@ def test_d2_truncated_cache_is_rebuilt(tmp_path, monkeypatch):
     cut = data.index(b"\n", len(data) // 2) + 1  # still valid N-Triples, half the triples
     path.write_bytes(data[:cut])
     assert _complaint_rows() == expected
-    count = data.split(b" crc32=", 1)[0]
-    assert path.read_bytes().startswith(count + b" crc32=")  # rewritten whole
+    count = data.split(b" index-bytes=", 1)[0]
+    assert path.read_bytes().startswith(count + b" index-bytes=")  # rewritten whole
 
 
 def test_d2_cache_replaced_by_other_valid_ntriples_is_rebuilt(tmp_path, monkeypatch):
@@ -127,14 +153,49 @@ def test_d2_cache_body_edited_under_its_header_is_rebuilt(tmp_path, monkeypatch)
     assert _complaint_rows() == expected
 
 
-def test_d2_cache_records_its_triple_count_and_checksum(tmp_path, monkeypatch):
+def test_d2_cache_records_its_triple_count_and_checksums(tmp_path, monkeypatch):
+    import zlib
+
     path = _built_cache(tmp_path, monkeypatch)
-    header, rest = path.read_bytes().split(b"\n", 1)
+    data = path.read_bytes()
+    header, rest = data.split(b"\n", 1)
     triples = sum(1 for line in rest.splitlines() if not line.startswith(b"#"))
-    assert header.startswith(b"# etom-kg reasoned graph v2 triples=%d crc32=" % triples)
+    fields = dict(f.split(b"=") for f in header.split(b" ")[5:])
+    assert header.startswith(b"# etom-kg reasoned graph v3 triples=%d index-bytes=" % triples)
+    index = rest[: int(fields[b"index-bytes"])]
+    assert zlib.crc32(index) == int(fields[b"index-crc32"], 16)
+    body = rest[len(index):]
+    offset = 0
+    for line in index.decode().splitlines():  # every segment: its triple count, size and checksum
+        count, size, crc, _ = line[len("# segment "):].split(" ", 3)
+        segment = body[offset: offset + int(size)]
+        assert segment.count(b"\n") == int(count) and zlib.crc32(segment) == int(crc, 16)
+        offset += int(size)
+    assert offset == len(body)
     store = ox.Store()
     store.load(path=str(path), format=ox.RdfFormat.N_TRIPLES)  # still plain N-Triples
     assert len(store) == triples == len(store_module.default_store())
+
+
+def test_d2_damage_met_after_the_first_query_is_reasoned_again(tmp_path, monkeypatch):
+    """A segment is checked when it is read: damage in one that the first query does not
+    read is met by a later query, which then answers from a graph reasoned again (and the
+    cache is written again)."""
+    from etom_kg.api import query, sparql
+
+    path = _built_cache(tmp_path, monkeypatch)
+    data = path.read_bytes()
+    at = data.index(b"@es .\n", data.index(b"core#definition>"))  # a Spanish definition, same size
+    damaged = data[:at - 2] + (b"X" if data[at - 2: at - 1] != b"X" else b"Y") + data[at - 1:]
+    assert len(damaged) == len(data)
+    path.write_bytes(damaged)
+    backend = store_module.default_store()
+    assert query("processes-for-topic", backend, topic="complaints").rows  # reads no definition
+    counted = sparql("SELECT (COUNT(*) AS ?n) WHERE { ?p <http://www.w3.org/2004/02/skos/core#definition> ?d }", backend)
+    monkeypatch.setenv("ETOM_KG_CACHE_DIR", "off")
+    fresh = sparql("SELECT (COUNT(*) AS ?n) WHERE { ?p <http://www.w3.org/2004/02/skos/core#definition> ?d }")
+    assert counted.rows == fresh.rows
+    assert path.read_bytes() != damaged  # written again
 
 
 def test_d2_fifo_at_the_cache_path_does_not_hang_a_query(tmp_path):
@@ -154,3 +215,32 @@ def test_d2_fifo_at_the_cache_path_does_not_hang_a_query(tmp_path):
     import stat
 
     assert stat.S_ISREG(os.stat(path).st_mode)  # the FIFO was replaced by a verified cache
+
+
+def test_names_cache_is_decoded_in_parts_and_a_damaged_part_is_rebuilt(tmp_path, monkeypatch):
+    """The names table of a class is cached one JSON text a line; an exact match decodes
+    only the parts it uses, and a part that does not decode rebuilds the index in memory
+    (same answers) and removes the file, which the next process writes again."""
+    from etom_kg import search
+    from etom_kg.api import query
+
+    monkeypatch.setenv("ETOM_KG_CACHE_DIR", str(tmp_path))
+    expected = {"complaints": query("processes-for-topic", topic="complaints").rows,
+                "complants handlng": query("processes-for-topic", topic="complants handlng").rows}
+    assert all(expected.values())
+    [names] = tmp_path.glob("*-names-*.json")  # the responsibilities' table
+    lines = names.read_text(encoding="utf-8").split("\n")
+    assert lines[0] == search.NAMES_CACHE_FORMAT and len(lines) == len(search.Resolver.STATE) + 3
+
+    backend = store_module.default_store()
+    resolver = search.resolver_for(backend, "etom:Responsibility")
+    assert resolver.rank("complaints")[0].tier in ("exact", "synonym")
+    assert {"by_key", "by_iri"} <= set(vars(resolver)) and "stem_index" not in vars(resolver)
+
+    lines[2 + search.Resolver.STATE.index("stem_index")] = '{"damaged": }'
+    names.write_text("\n".join(lines), encoding="utf-8")
+    for topic, rows in expected.items():
+        assert query("processes-for-topic", topic=topic).rows == rows
+    assert not names.exists()  # removed when the damaged part was met
+    assert query("processes-for-topic", topic="complaints").rows == expected["complaints"]
+    assert names.is_file()  # and written again

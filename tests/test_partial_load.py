@@ -110,7 +110,7 @@ def test_a_prefetched_query_answers_like_the_full_graph(cached_file):
     partial = store_module.EmbeddedBackend(cache.open_cache(path))
     started = []
     prefetch = partial.prefetch
-    partial.prefetch = lambda text, prefixes=None: (started.append(text), prefetch(text, prefixes))
+    partial.prefetch = lambda text, prefixes=None, **kw: (started.append(text), prefetch(text, prefixes, **kw))
     got = run_stored(q, partial, {"topic": "complaints"})
     expected = full.run(q.text, bindings_for(q, {"topic": "complaints"}))
     assert started == [q.text]
@@ -118,3 +118,94 @@ def test_a_prefetched_query_answers_like_the_full_graph(cached_file):
     assert len(partial.store) == len(full.store)  # parses the rest
     partial.prefetch(q.text)  # nothing left to parse: returns at once
     assert partial.run(q.text, bindings_for(q, {"topic": "complaints"})).rows == got.rows
+
+
+# ---- lookups by bound strings: only their buckets of the cache are parsed
+
+
+@pytest.mark.parametrize("text,expected", [
+    # plain `subject P ?var` forms, with object lists and ; abbreviations
+    ("PREFIX e: <urn:e#> SELECT * WHERE { ?s e:k ?a , ?b ; e:l ?c }", {"urn:e#k": {"a", "b"}, "urn:e#l": {"c"}}),
+    ("PREFIX e: <urn:e#> SELECT * WHERE { ?s e:k ?a FILTER(?a != 'x') OPTIONAL { ?t e:k ?b } }", {"urn:e#k": {"a", "b"}}),
+    ("PREFIX e: <urn:e#> SELECT * WHERE { [ e:k ?a ] e:l ?b . }", {"urn:e#k": {"a"}, "urn:e#l": {"b"}}),
+    # any other use of P: every triple of P may be read
+    ("PREFIX e: <urn:e#> SELECT * WHERE { ?s e:k ?a . ?t e:k 'x' }", {}),
+    ("PREFIX e: <urn:e#> SELECT * WHERE { ?s e:k ?a . ?t e:k ?b, 'x' }", {}),
+    ("PREFIX e: <urn:e#> SELECT * WHERE { ?s e:k ?a . ?t e:k/e:l ?b }", {}),  # paths: not looked into
+    ("PREFIX e: <urn:e#> SELECT * WHERE { ?s e:k ?a . ?t ^e:k ?b }", {}),
+    ("PREFIX e: <urn:e#> SELECT * WHERE { ?s e:k ?a . ?t e:k+ ?b }", {}),
+    ("PREFIX e: <urn:e#> SELECT * WHERE { ?s e:k ?a . ?t (e:k|e:l) ?b }", {}),
+    ("PREFIX e: <urn:e#> SELECT * WHERE { ?s e:k ?a . ?p e:l e:k }", {}),
+    ("PREFIX e: <urn:e#> SELECT * WHERE { ?s e:k ?a FILTER(?p = e:k) }", {}),
+    ("PREFIX e: <urn:e#> SELECT * WHERE { ?s e:k [ e:l ?a ] }", {"urn:e#l": {"a"}}),
+])
+def test_scans_find_the_plain_lookups(text, expected):
+    from etom_kg.predicates import scan
+
+    iris, lookups = scan(text)
+    assert iris is not None
+    assert {k: set(v) for k, v in lookups.items() if k.startswith("urn:e#") and k != "urn:e#"} == expected
+
+
+def test_a_bound_topic_parses_only_its_buckets_of_search_keys(cached_file):
+    path, full = cached_file
+    key = "https://w3id.org/etom-kg/ontology#searchKey"
+    graph = cache.open_cache(path)
+    buckets = [k for k in graph.keys_for([key]) if " " in k]
+    assert len(buckets) >= 8  # search keys are cut into buckets
+    partial = store_module.EmbeddedBackend(graph)
+    q = catalog("cq").get("processes-for-topic")
+    bindings = bindings_for(q, {"topic": "complaints"})
+    assert partial.run(q.text, bindings).rows == full.run(q.text, bindings).rows
+    pattern = (None, __import__("pyoxigraph").NamedNode(key), None, None)
+    parsed, total = len(list(partial._store.quads_for_pattern(*pattern))), len(list(full.store.quads_for_pattern(*pattern)))
+    assert 0 < parsed < total / 4
+
+
+def test_bound_strings_find_what_the_full_graph_holds(cached_file):
+    """Every string-valued predicate cut into buckets, looked up by a sample of its own
+    objects (accents, quotes, new lines, language tags) and by strings it does not hold."""
+    import random
+
+    import pyoxigraph as ox
+
+    from etom_kg.results import Term
+
+    path, full = cached_file
+    graph = cache.open_cache(path)
+    cut = sorted({k.split(" ")[0] for k in graph.keys_for(None) if " " in k})
+    assert len(cut) >= 4
+    rng = random.Random(7)
+    text = "SELECT ?s WHERE { ?s <%s> ?v }"
+    for predicate in cut:
+        objects = [q.object for q in full.store.quads_for_pattern(None, ox.NamedNode(predicate), None, None)]
+        odd = [o for o in objects if any(c in o.value for c in '"\n\\') or not o.value.isascii()]
+        sample = rng.sample(objects, 15) + odd[:10]
+        partial = store_module.EmbeddedBackend(cache.open_cache(path))
+        for o in sample:
+            bound = {"v": Term.literal(o.value, None if o.language else o.datatype.value, o.language)}
+            assert sorted(map(repr, partial.run(text % predicate, bound).rows)) == \
+                sorted(map(repr, full.run(text % predicate, bound).rows)) != []
+        several = {"v": [Term.literal(o.value, None, o.language) for o in sample[:5]] + [Term.literal("no such value")]}
+        assert sorted(map(repr, partial.run(text % predicate, several).rows)) == \
+            sorted(map(repr, full.run(text % predicate, several).rows))
+        assert len(partial._store) < len(full.store)
+
+
+def test_more_blank_node_segments_are_parsed_into_a_new_store(cached_file):
+    """Blank-node labels are renamed on every parse: a query that needs blank-node triples
+    of another predicate parses every blank-node segment again, into a new store, and a
+    query still running on the old store is undisturbed."""
+    path, full = cached_file
+    partial = store_module.EmbeddedBackend(cache.open_cache(path))
+    first = "SELECT ?r WHERE { ?r a <http://www.w3.org/2002/07/owl#Restriction> }"
+    second = ("SELECT ?r ?p ?c WHERE { ?r a <http://www.w3.org/2002/07/owl#Restriction> ; "
+              "<http://www.w3.org/2002/07/owl#onProperty> ?p ; <http://www.w3.org/2002/07/owl#someValuesFrom> ?c }")
+    assert len(partial.run(first).rows) == len(full.run(first).rows) > 0
+    old = partial._store
+    before = len(old)
+    got, expected = partial.run(second), full.run(second)
+    assert partial._store is not old and len(old) == before
+    assert len(got.rows) == len(expected.rows) > 0
+    strip = lambda rows: sorted(repr(r[1:]) for r in rows)  # noqa: E731 - blank-node labels differ
+    assert strip(got.rows) == strip(expected.rows)

@@ -90,7 +90,7 @@ def run_stored(q: StoredQuery, backend, params: dict | None = None, *, resolutio
     """Run a stored query. Pass a list as ``resolutions`` to learn how words were read."""
     prefetch = getattr(backend, "prefetch", None)
     if prefetch is not None and any(p.match for p in q.params):
-        prefetch(q.text)  # the graph is parsed while the words are resolved
+        prefetch(q.text, bound=[p.name for p in q.params])  # the graph is parsed while the words are resolved
     return backend.run(q.text, bindings_for(q, params, backend, resolutions))
 
 

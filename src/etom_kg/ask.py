@@ -252,7 +252,8 @@ def candidates(question: str, backend, catalog=None) -> list[Candidate]:
             # another wins, its own fill parses what is still missing)
             from .queries import catalog as stored
 
-            backend.prefetch(stored("cq").get(plans[0][1].id).text)
+            likeliest = stored("cq").get(plans[0][1].id)
+            backend.prefetch(likeliest.text, bound=[p.name for p in likeliest.params])
         best: dict = {}
         top = -1.0
         for plan in plans:

@@ -146,14 +146,21 @@ class Resolver:
 
     STATE = ("keys", "entry_stems", "by_key", "by_iri", "stem_index", "idf", "vocabulary")
 
-    def __init__(self, cls: str, names: list[Name], state: dict | None = None):
-        """``state``: the index as :meth:`state` returned it (read from the cache)."""
+    def __init__(self, cls: str, names: list[Name], state: dict | None = None, path: str | None = None):
+        """``state``: the index as :meth:`state` returned it, or each part's JSON text (read
+        from the names cache at ``path``, decoded when first used)."""
         self.cls = cls
         self.names = names
         if state is not None:
+            self._state, self._path = dict(state), path
             for attr in self.STATE:
-                setattr(self, attr, state[attr])
+                if not isinstance(state[attr], str):
+                    setattr(self, attr, state[attr])
             return
+        self._index()
+
+    def _index(self) -> None:
+        names = self.names
         self.keys = [fold(n.text) for n in names]
         self.entry_stems = [[] if n.kind == "id" else list(stems(n.text, n.lang if n.lang in ("en", "es") else "en"))
                             for n in names]
@@ -170,6 +177,29 @@ class Resolver:
                 self.vocabulary[w] = self.vocabulary.get(w, 0) + 1
         total = max(1, len(names))
         self.idf = {s: math.log(1 + total / len(found)) for s, found in self.stem_index.items()}
+
+    def __getattr__(self, name: str):
+        # Only for attributes not set yet: a part of the index read from the names cache (an
+        # exact match uses three of its seven parts; decoding all cost a cold query 2 ms). A
+        # part that does not decode to what it should rebuilds the index from the names, and
+        # the damaged file is removed (the next process writes it again).
+        state = self.__dict__.get("_state")
+        if state is None or name not in self.STATE:
+            raise AttributeError(name)
+        try:
+            value = json.loads(state[name])
+        except ValueError:
+            value = None
+        if not isinstance(value, list if name in ("keys", "entry_stems") else dict):
+            self.__dict__.pop("_state")
+            self._index()
+            try:
+                os.unlink(self._path)
+            except (OSError, TypeError):
+                pass
+            return getattr(self, name)
+        setattr(self, name, value)
+        return value
 
     def state(self) -> dict:
         return {attr: getattr(self, attr) for attr in self.STATE}
@@ -381,24 +411,40 @@ def resolver_for(backend, cls: str) -> Resolver:
     resolver = None
     path = _names_cache(backend, cls)
     if path is not None and os.path.isfile(path):  # a regular file: never wait on a FIFO
-        try:
-            with open(path, encoding="utf-8") as f:
-                data = json.loads(f.read())
-            resolver = Resolver(cls, [Name(*row) for row in data["names"]], data["state"])
-        except (OSError, ValueError, TypeError, KeyError):
-            resolver = None
+        resolver = _read_names_cache(path, cls)
     if resolver is None:
         resolver = Resolver(cls, read_names(backend, cls))
         if path is not None:
             from .store import write_atomically
 
-            data = {"names": [list(n) for n in resolver.names], "state": resolver.state()}
+            # one JSON text a line: the names, then each part of the index (read when used)
+            lines = [json.dumps([list(n) for n in resolver.names], ensure_ascii=False)]
+            lines += [json.dumps(getattr(resolver, attr), ensure_ascii=False) for attr in Resolver.STATE]
             try:
-                write_atomically(path, json.dumps(data, ensure_ascii=False).encode("utf-8"))
+                write_atomically(path, ("\n".join([NAMES_CACHE_FORMAT, *lines]) + "\n").encode("utf-8"))
             except OSError:
                 pass
     _RESOLVERS[memo] = (backend, resolver)  # keep the backend alive so its id stays unique
     return resolver
+
+
+NAMES_CACHE_FORMAT = "etom-kg names v2"
+
+
+def _read_names_cache(path: str, cls: str) -> Resolver | None:
+    """The resolver cached at ``path``, or None when the file is not one (damaged, older):
+    its index parts are checked to be JSON lists or objects but decoded only when used."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            lines = f.read().split("\n")
+        if lines[0] != NAMES_CACHE_FORMAT or len(lines) != len(Resolver.STATE) + 3 or lines[-1]:
+            return None
+        state = dict(zip(Resolver.STATE, lines[2:-1]))
+        if not all(text[:1] + text[-1:] in ("[]", "{}") for text in state.values()):
+            return None
+        return Resolver(cls, [Name(*row) for row in json.loads(lines[1])], state, path)
+    except (OSError, ValueError, TypeError):
+        return None
 
 
 def _names_cache(backend, cls: str):
@@ -406,7 +452,9 @@ def _names_cache(backend, cls: str):
         return None
     from .store import _reasoned_cache_file, checksum_key
 
-    base = _reasoned_cache_file()  # a str: pathlib and hashlib would cost a cold query 4-8 ms
+    # a str: pathlib and hashlib would cost a cold query 4-8 ms; the backend's own path spares
+    # computing the cache key again (2 ms)
+    base = getattr(backend, "cache_path", None) or _reasoned_cache_file()
     if base is None:
         return None
     return f"{os.path.splitext(base)[0]}-names-{checksum_key([cls.encode()])}.json"

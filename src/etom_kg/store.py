@@ -2,9 +2,9 @@
 
 The command line answers from a pyoxigraph store holding the *reasoned* embedded graph.
 The graph is prepared once (:func:`prepare_reasoned`: parse the ontology, close it under
-the fast rules) and cached by :mod:`etom_kg.cache` under a key made of the ontology's
-bytes, the source of the modules that prepare it and the package version, so editing any
-of them invalidates it; the cache verifies itself and is rebuilt when damaged. rdflib is
+the fast rules) and cached by :mod:`etom_kg.cache` under a key made of the ontology file,
+the source files of the modules that prepare it (path, size and modification time of
+each) and the package version, so editing any of them invalidates it; the cache verifies itself and is rebuilt when damaged. rdflib is
 never imported on this path.
 """
 
@@ -63,7 +63,7 @@ class OxigraphBackend:
     def __len__(self) -> int:
         return len(self.store)
 
-    def _store_for(self, text: str, prefixes: dict | None) -> ox.Store:
+    def _store_for(self, text: str, prefixes: dict | None, bindings: dict | None = None) -> ox.Store:
         """The store that answers ``text`` (the subclass below fills it on demand)."""
         return self.store
 
@@ -72,7 +72,7 @@ class OxigraphBackend:
         from .queries import inject_values
 
         try:
-            answer = self._store_for(text, prefixes).query(inject_values(text, bindings or {}), prefixes=prefixes)
+            answer = self._store_for(text, prefixes, bindings).query(inject_values(text, bindings or {}), prefixes=prefixes)
         except SyntaxError as e:
             raise QueryError(f"SPARQL syntax error: {e}") from None
         if isinstance(answer, ox.QueryBoolean):
@@ -99,13 +99,19 @@ def _at_most(items, max_rows: int | None):
 class EmbeddedBackend(OxigraphBackend):
     """The reasoned embedded graph, parsed from its verified cache only as far as the
     queries run so far need: a query that reads five predicates parses those five (see
-    :mod:`etom_kg.predicates`); ``.store``, ``len()`` and any query the scan is unsure
-    of parse everything. Answers are those of the full graph."""
+    :mod:`etom_kg.predicates`), and of a predicate it looks up by bound strings only the
+    cache's buckets of those strings; ``.store``, ``len()`` and any query the scan is
+    unsure of parse everything. Answers are those of the full graph.
+
+    ``graph`` is an :class:`etom_kg.cache.CachedGraph`, or the cache file's path: then the
+    file is opened by the first query (or prefetch), and when it is missing or damaged
+    the graph is reasoned there and the cache written again."""
 
     def __init__(self, graph):
         import threading
 
-        self._graph = graph  # an etom_kg.cache.CachedGraph
+        self._graph = graph
+        self.cache_path = graph if isinstance(graph, str) else getattr(graph, "path", None)
         self._store = ox.Store()
         self._lock = threading.Lock()  # `serve` runs queries from several threads
         self._prefetched: set = set()  # query texts whose parse was started (ask, then run)
@@ -115,44 +121,103 @@ class EmbeddedBackend(OxigraphBackend):
         self._fill(None)
         return self._store
 
-    def _store_for(self, text: str, prefixes: dict | None) -> ox.Store:
-        from .predicates import query_predicates
+    def _store_for(self, text: str, prefixes: dict | None, bindings: dict | None = None) -> ox.Store:
+        from .predicates import scan
 
-        self._fill(query_predicates(text, prefixes))
+        iris, lookups = scan(text, prefixes)
+        self._fill(iris, _bound_values(lookups, bindings or {}) if iris is not None else None)
         return self._store
 
-    def prefetch(self, text: str, prefixes: dict | None = None) -> None:
+    def prefetch(self, text: str, prefixes: dict | None = None, bound=()) -> None:
         """Start parsing what ``text`` will read in another thread (pyoxigraph parses without
         the GIL), so it overlaps whatever runs before the query, e.g. resolving its
-        parameters' words (about 9 ms of a 70 ms cold query). The query's own fill waits on
-        the same lock; an error here is left for that fill to meet."""
+        parameters' words (about 9 ms of a 40 ms cold query). Predicates looked up only by
+        the variables ``bound`` (names the query's run will bind) are left for the run,
+        which parses just the buckets of their values.
+
+        The segments are read here (under a millisecond): a thread that needed the GIL
+        again while the words are resolved could wait the interpreter's switch interval
+        (5 ms) each time. The lock taken here is released by the parsing thread, so the
+        query's own fill waits for it; an error is left for that fill to meet."""
         if self._graph is None or text in self._prefetched:
             return
         self._prefetched.add(text)
+        from .predicates import scan
+
+        iris, lookups = scan(text, prefixes)
+        later = {p: () for p, names in lookups.items() if names <= set(bound)} if iris is not None else None
+        self._lock.acquire()
+        try:
+            if self._open(rebuild=False) is None:  # missing: reasoned by the query's own fill
+                self._lock.release()
+                return
+            batch = self._graph.read(self._store, iris, later)
+        except Exception:  # noqa: BLE001 - the query's own fill raises it
+            self._lock.release()
+            return
         import threading
 
-        def fill() -> None:
+        def parse() -> None:
             try:
-                self._store_for(text, prefixes)
+                self._store = self._graph.parse(batch)
             except Exception:  # noqa: BLE001 - the query's own fill raises it
                 pass
+            finally:
+                self._lock.release()
 
-        threading.Thread(target=fill, name="etom-kg-prefetch", daemon=True).start()
+        threading.Thread(target=parse, name="etom-kg-prefetch", daemon=True).start()
 
-    def _fill(self, predicates) -> None:
+    def _open(self, rebuild: bool = True):
+        """The CachedGraph (opening the file if needed), or None when the graph is complete
+        or, with ``rebuild`` false, when the file is missing or damaged (otherwise the graph
+        is then reasoned again and cached). Call with the lock held."""
+        from . import cache
+
+        if isinstance(self._graph, str):
+            opened = cache.open_cache(self._graph)
+            if opened is None:
+                if rebuild:
+                    self._rebuild()
+                return None
+            self._graph = opened
+        return self._graph
+
+    def _rebuild(self) -> None:
+        """Reason the graph again (the cache was missing or damaged) and cache it."""
+        from . import cache
+
+        path = self._graph if isinstance(self._graph, str) else getattr(self._graph, "path", None)
+        if not isinstance(self._graph, str) and self._graph is not None:
+            self._graph.close()
+        store = ox.Store()
+        prepare_reasoned(store)
+        self._store, self._graph = store, None
+        if path is not None:
+            cache.save(path, store)  # a cache that cannot be written only costs the next run the reasoning
+
+    def _fill(self, predicates, values=None) -> None:
         from .cache import CacheError
 
         with self._lock:
-            if self._graph is None:
-                return
             try:
-                self._graph.load(self._store, predicates)
-                if not self._graph.complete():
+                if self._open() is None:
                     return
-            except CacheError:  # checksummed, so only a bug gets here: fall back to reasoning
-                self._store = ox.Store()
-                prepare_reasoned(self._store)
-            self._graph = None  # complete: the file's bytes can go
+                self._store = self._graph.load(self._store, predicates, values)
+                if self._graph.complete():
+                    self._graph = None  # complete: the file can go
+            except CacheError:  # damaged: reason again, and cache that
+                self._rebuild()
+
+
+def _bound_values(lookups: dict, bindings: dict) -> dict:
+    """For each predicate the query looks up only by variables, the strings those
+    variables are bound to, when all of them are."""
+    values = {}
+    for predicate, names in lookups.items():
+        if names and all(n in bindings for n in names):
+            values[predicate] = {t.value for n in names
+                                 for t in (bindings[n] if isinstance(bindings[n], list) else [bindings[n]])}
+    return values
 
 
 class RdflibBackend:
@@ -243,10 +308,24 @@ PREPARING_MODULES = ("rules.py", "store.py", "search.py", "text.py", "words/stop
 
 
 def cache_key() -> str:
-    """Changes whenever the ontology, the code that prepares it or the package version change."""
-    from .resources import ontology_bytes, package_file
+    """Changes whenever the ontology, the code that prepares it or the package version change.
 
-    return checksum_key([__version__.encode(), ontology_bytes(), *(package_file(m).read_bytes() for m in PREPARING_MODULES)])
+    A file on disk stands in by its path, size and modification time (as CPython's own
+    bytecode cache does): reading and checksumming the 1.3 MB ontology on every cold query
+    cost 2 ms. A file that is not on disk (a zip import) stands in by its bytes."""
+    from .resources import ontology_file, package_file
+
+    return checksum_key([__version__.encode(), *map(_stamp, [ontology_file(), *map(package_file, PREPARING_MODULES)])])
+
+
+def _stamp(node) -> bytes:
+    try:
+        st = os.stat(node)
+    except TypeError:  # not a file system path
+        return node.read_bytes()
+    except OSError:
+        return b"missing " + os.fsencode(node)
+    return b"%s\0%d\0%d" % (os.fsencode(node), st.st_size, st.st_mtime_ns)
 
 
 def checksum_key(parts) -> str:
@@ -258,8 +337,8 @@ def checksum_key(parts) -> str:
 
     crc, adler = 0, 1
     for part in parts:
-        framed = len(part).to_bytes(8, "big") + part
-        crc, adler = zlib.crc32(framed, crc), zlib.adler32(framed, adler)
+        size = len(part).to_bytes(8, "big")  # not prepended: copying the 1.3 MB ontology costs 0.5 ms
+        crc, adler = zlib.crc32(part, zlib.crc32(size, crc)), zlib.adler32(part, zlib.adler32(size, adler))
     return f"{crc:08x}{adler:08x}"
 
 
@@ -307,15 +386,10 @@ def default_store(reasoned: bool = True) -> OxigraphBackend:
     if not reasoned:
         load_embedded(store)
         return OxigraphBackend(store)
-    from . import cache
-
     path = _reasoned_cache_file()
-    cached = None if path is None else cache.open_cache(path)
-    if cached is not None:
-        return _embedded(EmbeddedBackend(cached))
+    if path is not None:  # opened (or, when missing or damaged, made) by the first query
+        return _embedded(EmbeddedBackend(path))
     prepare_reasoned(store)
-    if path is not None:
-        cache.save(path, store)  # a cache that cannot be written only costs the next run the reasoning
     return _embedded(OxigraphBackend(store))
 
 
