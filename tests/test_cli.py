@@ -210,3 +210,76 @@ def test_validate_format_choices_match_the_library():
     sub = next(a for a in build_parser()._actions if a.dest == "command")
     fmt = next(a for a in sub.choices["validate"]._actions if a.dest == "format")
     assert tuple(fmt.choices) == REPORT_FORMATS
+
+
+# ---- the head start of `query` and `ask` (etom_kg.cli._start_reading) and the program's exit
+
+
+def _started_after(monkeypatch, argv):
+    """Run main(argv); say whether the head start opened the embedded graph."""
+    import etom_kg.cli as cli
+
+    real, seen = cli._start_reading, []
+
+    def spy(words):
+        real(words)
+        seen.append(bool(cli._STARTED))
+
+    monkeypatch.setattr(cli, "_start_reading", spy)
+    code = main(argv)
+    assert cli._STARTED == []  # the command took it (or there was none)
+    return code, seen == [True]
+
+
+@pytest.mark.parametrize("argv,started", [
+    (["query", "processes-for-topic", "--param", "topic=complaints", "--format", "csv"], True),
+    (["ask", "¿quién se encarga de las reclamaciones de factura?", "--format", "csv"], True),
+    (["query", "--format", "csv", "processes-for-topic", "--param", "topic=complaints"], False),  # an option first
+    (["query", "processes-for-topic", "--param", "topic=complaints", "--format", "csv", "--backend", "rdflib"], False),
+    (["queries"], False),
+])
+def test_the_head_start_is_taken_only_for_the_embedded_graph(monkeypatch, capsys, argv, started):
+    code, opened = _started_after(monkeypatch, argv)
+    assert code == 0
+    assert opened == started
+    if argv[0] != "queries":
+        assert capsys.readouterr().out.startswith("process,")
+
+
+def test_a_head_start_that_fails_leaves_the_command_to_report(monkeypatch, capsys):
+    """Whatever goes wrong while guessing is the command's to meet: never a traceback."""
+    import etom_kg.queries as queries
+
+    class Broken:
+        def get(self, name):
+            raise PermissionError(13, "Permission denied", "queries/cq")
+
+    real = queries.catalog
+    monkeypatch.setattr(queries, "catalog", lambda folder="cq": Broken())
+    assert main(["query", "processes-for-topic", "--param", "topic=complaints"]) == 2
+    assert "Permission denied" in capsys.readouterr().err
+    monkeypatch.setattr(queries, "catalog", real)
+    assert main(["query", "nope"]) == 2  # an unknown name: the usual message, with the valid ones
+    assert "valid: " in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv,code,out", [
+    (["query", "processes-for-topic", "--param", "topic=complaints", "--format", "csv"], 0, "process,id,label,level"),
+    (["query", "nope"], 2, ""),
+    (["info"], 0, "etom-kg "),
+])
+def test_the_program_flushes_and_exits_with_the_commands_code(tmp_path, argv, code, out):
+    """``etom-kg`` (cli.console) ends lean commands with os._exit once the output is flushed:
+    the whole output arrives, through a pipe too, with the command's exit code."""
+    import subprocess
+    import sys
+
+    env = dict(__import__("os").environ, ETOM_KG_CACHE_DIR=str(tmp_path))
+    done = subprocess.run([sys.executable, "-m", "etom_kg", *argv], capture_output=True, text=True, env=env)
+    assert done.returncode == code, done.stderr
+    assert done.stdout.startswith(out)
+    if code == 0 and argv[0] == "query":
+        assert done.stdout.count("\n") > 10
+        piped = subprocess.run([sys.executable, "-m", "etom_kg", *argv], capture_output=True, env=env).stdout
+        subprocess.run([sys.executable, "-m", "etom_kg", *argv, "-o", str(tmp_path / "out.csv")], check=True, env=env)
+        assert (tmp_path / "out.csv").read_bytes() == piped  # the same bytes, written whole either way

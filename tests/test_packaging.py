@@ -26,7 +26,7 @@ def test_wheel_contains_the_ontology_and_every_query(wheel):
         assert f"etom_kg/data/queries/{rq.relative_to(ROOT / 'queries').as_posix()}" in names
     assert "etom_kg/cli.py" in names and "etom_kg/rules.py" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
-    assert "etom-kg = etom_kg.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "etom-kg = etom_kg.cli:console" in zipfile.ZipFile(wheel).read(entry_points).decode()
 
 
 def test_console_script_runs_outside_the_source_tree(tmp_path):

@@ -368,3 +368,36 @@ def test_user_data_gets_search_keys_when_loaded(tmp_path, capsys):
     assert "1.1.1.14.4" in capsys.readouterr().out
     assert main(["ask", "¿quién se encarga del fraude?", "--store", str(store), "-f", "csv"]) == 0
     assert "1.1.1.14.4" in capsys.readouterr().out
+
+
+def test_the_cached_ask_table_seeds_what_stemming_the_patterns_gives(tmp_path, monkeypatch):
+    """The ask table's cache carries each pattern's words and stems; read back, they equal
+    what stemming gives now, and a question is answered the same from the cache."""
+    from etom_kg import ask as ask_module
+    from etom_kg.text import tagged
+
+    monkeypatch.setenv("ETOM_KG_CACHE_DIR", str(tmp_path))
+    question = "¿quién se encarga de las reclamaciones de factura?"
+    monkeypatch.setattr(ask_module, "_SEEDED_PARTS", {})
+    monkeypatch.setattr(ask_module, "_SEEDED_STEMS", {})
+    monkeypatch.setattr(ask_module, "_TABLES", {})
+    first = ask(question)
+    [cached] = tmp_path.glob("etom-ask-*.json")
+    assert not ask_module._SEEDED_STEMS  # built, not read
+    ask_module._TABLES.clear()
+    table = ask_module.ask_table()  # read back
+    assert table and ask_module._SEEDED_STEMS and ask_module._SEEDED_PARTS
+    patterns = {p for e in table for lang, ps in e.ask.items() if lang != "weight" for p in ps}
+    assert set(ask_module._SEEDED_PARTS) == patterns
+    for word, seeded in ask_module._SEEDED_STEMS.items():
+        assert seeded == frozenset((word, tagged(word, "en"), tagged(word, "es")))
+    seeded_parts = dict(ask_module._SEEDED_PARTS)
+    ask_module._SEEDED_PARTS.clear()
+    for pattern, parts in seeded_parts.items():
+        assert parts == ask_module._parts.__wrapped__(pattern)  # computed again, without the seed
+    ask_module._SEEDED_PARTS.update(seeded_parts)
+    again = ask(question)
+    assert (again.query.id, again.result.rows) == (first.query.id, first.result.rows)
+    cached.write_text('{"format": 2, "table": [["x"]]}', encoding="utf-8")  # damaged: rebuilt
+    ask_module._TABLES.clear()
+    assert ask(question).result.rows == first.result.rows

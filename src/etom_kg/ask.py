@@ -86,47 +86,88 @@ class AskEntry(namedtuple("AskEntry", "id ask params")):
         return next(p for p in self.params if p.name == name)
 
 
+# What the cached table knows of the patterns' own words (their parts and stems), so a
+# question stems only its own words: stemming the ~600 pattern words cost every question 5 ms.
+_SEEDED_PARTS: dict = {}
+_SEEDED_STEMS: dict = {}
+_TABLES: dict = {}
+ASK_CACHE_FORMAT = 2
+
+
 def ask_table() -> list[AskEntry]:
     """The ask patterns of the stored queries. Parsing every header costs more than the rest
-    of a question, so the table is cached next to the reasoned graph, keyed by the query
-    files (name, size and modification time; their bytes when they are not plain files)."""
+    of a question, so the table is cached next to the reasoned graph, with each pattern's
+    words and their stems, keyed by the query files, the word-handling code, the stop
+    lists and the stemmer library (name, size and modification time; their bytes when they
+    are not plain files)."""
     import json
     import os
 
     from . import __version__
     from .queries import catalog
-    from .resources import query_root
+    from .resources import package_file, query_root
     from .store import _cache_dir_name, checksum_key, write_atomically
 
     folder = query_root().joinpath("cq")
-    parts = [__version__.encode()]
-    for node in sorted((n for n in folder.iterdir() if n.name.endswith(".rq")), key=lambda n: n.name):
+    nodes = sorted((n for n in folder.iterdir() if n.name.endswith(".rq")), key=lambda n: n.name)
+    nodes += [package_file(n) for n in ("ask.py", "text.py", "words/stopwords-en.txt", "words/stopwords-es.txt")]
+    parts = [__version__.encode(), _stemmer_file().encode()]
+    for node in nodes:
         try:  # a file on disk (the usual install): its size and time stand for its bytes
             st = os.stat(node)
-            parts.append(f"{node.name}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+            parts.append(f"{node}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
         except TypeError:
             parts.append(node.name.encode() + b"\0" + node.read_bytes() + b"\0")
+    key = checksum_key(parts)
+    if key in _TABLES:  # read already by this process (ask reads it early, then to answer)
+        return _TABLES[key]
     where = _cache_dir_name()  # a str: pathlib would cost every question 3 ms
-    path = None if where is None else os.path.join(where, f"etom-ask-{checksum_key(parts)}.json")
+    path = None if where is None else os.path.join(where, f"etom-ask-{key}.json")
     if path is not None and os.path.isfile(path):
         try:
             with open(path, encoding="utf-8") as f:
-                rows = json.loads(f.read())
-            return [AskEntry(r[0], {k: tuple(v) for k, v in r[1].items()}, tuple(_Param(*p) for p in r[2])) for r in rows]
-        except (OSError, ValueError, TypeError, IndexError):
+                cached = json.loads(f.read())
+            if cached["format"] != ASK_CACHE_FORMAT:
+                raise ValueError("another format")
+            table = [AskEntry(r[0], {k: tuple(v) for k, v in r[1].items()}, tuple(_Param(*p) for p in r[2]))
+                     for r in cached["table"]]
+            seeded_parts = {k: tuple(tuple(p) if isinstance(p, list) else p for p in v) for k, v in cached["parts"].items()}
+            seeded_stems = {k: frozenset(v) for k, v in cached["stems"].items()}
+            _SEEDED_PARTS.update(seeded_parts)
+            _SEEDED_STEMS.update(seeded_stems)
+            _TABLES[key] = table
+            return table
+        except (OSError, ValueError, TypeError, IndexError, KeyError, AttributeError):
             pass
     table = [AskEntry(q.id, dict(q.ask), tuple(_Param(p.name, p.match, p.many) for p in q.params))
              for q in catalog("cq") if q.ask]
     if path is not None:
+        patterns = sorted({p for e in table for lang, ps in e.ask.items() if lang != "weight" for p in ps})
+        words = sorted({w for p in patterns for w in _parts(p) if not isinstance(w, tuple)})
+        cached = {"format": ASK_CACHE_FORMAT,
+                  "table": [[e.id, e.ask, [list(p) for p in e.params]] for e in table],
+                  "parts": {p: [list(w) if isinstance(w, tuple) else w for w in _parts(p)] for p in patterns},
+                  "stems": {w: sorted(_stems(w)) for w in words}}
         try:
-            write_atomically(path, json.dumps([[e.id, e.ask, [list(p) for p in e.params]] for e in table],
-                                              ensure_ascii=False).encode("utf-8"))
+            write_atomically(path, json.dumps(cached, ensure_ascii=False).encode("utf-8"))
         except OSError:
             pass
+    _TABLES[key] = table
     return table
 
 
-# --------------------------------------------------------------------------- patterns
+def _stemmer_file() -> str:
+    """The stemmer library's file (its path, size and time key the cached stems)."""
+    import os
+
+    import Stemmer
+
+    try:
+        st = os.stat(Stemmer.__file__)
+        return f"{Stemmer.__file__}\0{st.st_size}\0{st.st_mtime_ns}"
+    except (OSError, TypeError, AttributeError):
+        return "Stemmer"
+
 
 _SLOT = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -134,6 +175,8 @@ _SLOT = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 @lru_cache(maxsize=None)
 def _parts(pattern: str) -> tuple:
     """``"who supports {process}"`` -> ``["who", "supports", ("process",)]``."""
+    if pattern in _SEEDED_PARTS:
+        return _SEEDED_PARTS[pattern]
     out = []
     for i, piece in enumerate(_SLOT.split(pattern)):
         if i % 2:
@@ -153,6 +196,8 @@ def _cues(pattern: str) -> frozenset:
 @lru_cache(maxsize=4096)
 def _stems(word: str) -> frozenset:
     """The word itself and its tagged English and Spanish stems."""
+    if word in _SEEDED_STEMS:
+        return _SEEDED_STEMS[word]
     return frozenset((word, tagged(word, "en"), tagged(word, "es")))
 
 
@@ -207,19 +252,58 @@ def _close(pending: list, start: int, end: int, spans: dict) -> None:
 # --------------------------------------------------------------------------- choosing
 
 
+def _reading(question: str, cat) -> tuple | None:
+    """What every reading of ``question`` starts from: its words, their stems, the words
+    said (as stems), the indexes of its content words and the stop words; None if empty."""
+    words = fold(question).split()
+    if not words:
+        return None
+    wstems = [_stems(w) for w in words]
+    heard = frozenset().union(*wstems)
+    stops = stop_words()
+    content = [i for i, w in enumerate(words) if w not in stops] or list(range(len(words)))
+    return words, wstems, heard, content, stops
+
+
+def _plans(cat, reading: tuple, fuzzy: bool) -> list:
+    """Every pattern's alignment with the question, best bound first."""
+    words, wstems, heard, content, stops = reading
+    plans = []
+    for q in cat:
+        weight = float(q.ask.get("weight", ("1",))[0])
+        for lang, patterns in sorted(q.ask.items()):
+            if lang == "weight":
+                continue
+            for pattern in patterns:
+                cues = _cues(pattern)
+                if cues and not fuzzy and not cues & heard:
+                    continue  # none of the pattern's own words (exactly, or as a stem) was said
+                plan = _plan(q, pattern, words, wstems, content, stops, fuzzy, weight)
+                if plan is not None:
+                    plans.append(plan)
+    plans.sort(key=lambda p: (-p[0], p[1].id))
+    return plans
+
+
+def likeliest(question: str) -> str | None:
+    """The stored query of the best-bound reading of ``question`` (words only, no names
+    resolved): what ``etom-kg ask`` starts parsing the graph for before anything else."""
+    cat = ask_table()
+    reading = _reading(question, cat)
+    plans = _plans(cat, reading, False) if reading else []
+    return plans[0][1].id if plans else None
+
+
 def candidates(question: str, backend, catalog=None) -> list[Candidate]:
     """Every stored query's best reading of ``question``, best first."""
     from .search import resolver_for
 
     cat = ask_table() if catalog is None else [q for q in catalog if q.ask]
-    words = fold(question).split()
-    if not words:
+    reading = _reading(question, cat)
+    if reading is None:
         return []
-    wstems = [_stems(w) for w in words]
-    heard = frozenset().union(*wstems)
+    words, wstems, heard, content, stops = reading
     asking = frozenset().union(*(_query_cues(q) for q in cat))  # the catalogue's question words
-    stops = stop_words()
-    content = [i for i, w in enumerate(words) if w not in stops] or list(range(len(words)))
     cache: dict = {}
 
     def resolve(param, text, fuzzy):
@@ -231,29 +315,16 @@ def candidates(question: str, backend, catalog=None) -> list[Candidate]:
 
     out = []
     for fuzzy in (False, True):  # typos (in the question's own words, then in names) only if needed
-        plans = []
-        for q in cat:
-            weight = float(q.ask.get("weight", ("1",))[0])
-            for lang, patterns in sorted(q.ask.items()):
-                if lang == "weight":
-                    continue
-                for pattern in patterns:
-                    cues = _cues(pattern)
-                    if cues and not fuzzy and not cues & heard:
-                        continue  # none of the pattern's own words (exactly, or as a stem) was said
-                    plan = _plan(q, pattern, words, wstems, content, stops, fuzzy, weight)
-                    if plan is not None:
-                        plans.append(plan)
         # Best bound first; a reading whose bound is below the best score so far cannot win,
         # and is not resolved (names of a class are read only when some reading needs them).
-        plans.sort(key=lambda p: (-p[0], p[1].id))
+        plans = _plans(cat, reading, fuzzy)
         if plans and not fuzzy and catalog is None and hasattr(backend, "prefetch"):
             # the likeliest query's graph is parsed while the readings are resolved (if
             # another wins, its own fill parses what is still missing)
             from .queries import catalog as stored
 
-            likeliest = stored("cq").get(plans[0][1].id)
-            backend.prefetch(likeliest.text, bound=[p.name for p in likeliest.params])
+            likely = stored("cq").get(plans[0][1].id)
+            backend.prefetch(likely.text, bound=[p.name for p in likely.params])
         best: dict = {}
         top = -1.0
         for plan in plans:

@@ -165,7 +165,10 @@ class EmbeddedBackend(OxigraphBackend):
             finally:
                 self._lock.release()
 
-        threading.Thread(target=parse, name="etom-kg-prefetch", daemon=True).start()
+        try:
+            threading.Thread(target=parse, name="etom-kg-prefetch", daemon=True).start()
+        except RuntimeError:  # no thread to be had: the query's own fill parses it
+            self._lock.release()
 
     def _open(self, rebuild: bool = True):
         """The CachedGraph (opening the file if needed), or None when the graph is complete
