@@ -131,7 +131,8 @@ def ask_table() -> list[AskEntry]:
                 raise ValueError("another format")
             table = [AskEntry(r[0], {k: tuple(v) for k, v in r[1].items()}, tuple(_Param(*p) for p in r[2]))
                      for r in cached["table"]]
-            seeded_parts = {k: tuple(tuple(p) if isinstance(p, list) else p for p in v) for k, v in cached["parts"].items()}
+            seeded_parts = {k: tuple(tuple(p) if isinstance(p, list) else p for p in v)
+                            for k, v in cached["parts"].items()}
             seeded_stems = {k: frozenset(v) for k, v in cached["stems"].items()}
             _SEEDED_PARTS.update(seeded_parts)
             _SEEDED_STEMS.update(seeded_stems)

@@ -55,13 +55,29 @@ class CacheError(Exception):
     """The cached graph did not parse to what its header promised."""
 
 
+def _pread(fd: int, size: int, offset: int) -> bytes:
+    """``size`` bytes at ``offset`` (os.pread where the system has it)."""
+    if hasattr(os, "pread"):
+        return os.pread(fd, size, offset)
+    os.lseek(fd, offset, os.SEEK_SET)
+    chunks, left = [], size
+    while left > 0:
+        chunk = os.read(fd, left)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
 def _open_regular(path: str):
     """(fd, size) of the file, or None when it is missing, too large or not a regular file.
 
     O_NONBLOCK makes opening a FIFO return at once instead of waiting for a writer.
     """
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+        fd = os.open(path, flags)
     except OSError:
         return None
     try:
@@ -180,7 +196,7 @@ class CachedGraph:
             if self._fd is None:
                 raise CacheError("the cache file is closed")
             try:
-                data = os.pread(self._fd, size, offset)
+                data = _pread(self._fd, size, offset)
             except OSError as e:
                 raise CacheError(str(e)) from None
         if len(data) != size or zlib.crc32(data) != crc:
@@ -209,7 +225,7 @@ def open_cache(path) -> CachedGraph | None:
 
 
 def _index(fd: int, size: int) -> CachedGraph | None:
-    data = os.pread(fd, min(size, INDEX_READ), 0)
+    data = _pread(fd, min(size, INDEX_READ), 0)
     end = data.find(b"\n")
     if not data.startswith(MAGIC) or end < 0:
         return None
@@ -217,7 +233,7 @@ def _index(fd: int, size: int) -> CachedGraph | None:
     triples, index_size, crc = int(fields[b"triples"]), int(fields[b"index-bytes"]), int(fields[b"index-crc32"], 16)
     start = end + 1
     if start + index_size > len(data):  # an index larger than the first read
-        data = data[:start] + os.pread(fd, min(index_size, size - start), start)
+        data = data[:start] + _pread(fd, min(index_size, size - start), start)
     index = data[start: start + index_size]
     if len(index) != index_size or zlib.crc32(index) != crc:
         return None
@@ -263,7 +279,8 @@ def _segments(body: bytes) -> list[tuple[str, bytes, int]]:
     out = []
     for key in sorted(groups):
         lines = groups[key]
-        if key.startswith(BLANK) or len(lines) < BUCKETED_MIN or not all(line.split(b" ", 2)[2].startswith(b'"') for line in lines):
+        literals = all(line.split(b" ", 2)[2].startswith(b'"') for line in lines)
+        if key.startswith(BLANK) or len(lines) < BUCKETED_MIN or not literals:
             out.append((key, b"".join(lines), len(lines)))
             continue
         data = b"".join(lines)
