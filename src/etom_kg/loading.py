@@ -160,10 +160,26 @@ def build_store(files, target: str | Path, *, reasoner: str = "rules", progress:
                 raise failed[0]
         finally:
             dump.unlink(missing_ok=True)
-        if reasoned is None:  # spilled triples may repeat others: count what was stored
-            reasoned = len(disk)
-        disk.flush()
-        disk.optimize()
+        counted: list = []
+
+        def count() -> None:
+            try:
+                counted.append(len(disk))
+            except BaseException as e:  # re-raised below, in the loading thread
+                counted.append(e)
+
+        # spilled triples may repeat others: count what was stored, beside the compaction
+        counter = _in_background(count) if reasoned is None else None
+        try:
+            disk.flush()
+            disk.optimize()
+        finally:
+            if counter is not None:
+                counter.join()
+        if counter is not None:
+            if isinstance(counted[0], BaseException):
+                raise counted[0]
+            reasoned = counted[0]
         meta = {
             "etom_kg_version": __version__,
             "sources": [str(Path(f).resolve()) for f in files],
