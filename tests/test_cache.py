@@ -1,5 +1,6 @@
 """The reasoned embedded graph is prepared once and cached by content hash."""
 
+import pytest
 import pyoxigraph as ox
 
 from etom_kg import store as store_module
@@ -244,3 +245,50 @@ def test_names_cache_is_decoded_in_parts_and_a_damaged_part_is_rebuilt(tmp_path,
     assert not names.exists()  # removed when the damaged part was met
     assert query("processes-for-topic", topic="complaints").rows == expected["complaints"]
     assert names.is_file()  # and written again
+
+
+@pytest.mark.parametrize("edit", ["negative size", "zero buckets", "bucket out of range", "same key twice",
+                                  "not a number", "sizes moved between segments"])
+def test_d2_an_index_that_lies_under_a_valid_checksum_is_never_used(tmp_path, monkeypatch, edit):
+    """Whoever rewrites the index can fix its checksum too: the index is also checked for
+    what it claims (sizes, counts, bucket numbers), and each segment's own checksum is
+    checked when it is read, so such a file is rebuilt, never answered from."""
+    import re
+    import zlib
+
+    from etom_kg import cache
+
+    expected = _fresh_answer(monkeypatch)
+    path = _built_cache(tmp_path, monkeypatch)
+    header, rest = path.read_bytes().split(b"\n", 1)
+    size = int(re.search(rb"index-bytes=(\d+)", header).group(1))
+    lines, body = rest[:size].decode().splitlines(), rest[size:]
+    bucketed = next(i for i, line in enumerate(lines) if line.count(" ") == 6)
+    if edit == "negative size":
+        fields = lines[0].split(" ")
+        fields[3] = "-" + fields[3]
+        lines[0] = " ".join(fields)
+    elif edit == "zero buckets":
+        lines[bucketed] = re.sub(r" \d+/\d+$", " 0/0", lines[bucketed])
+    elif edit == "bucket out of range":
+        lines[bucketed] = re.sub(r" \d+/(\d+)$", r" 99/\1", lines[bucketed])
+    elif edit == "same key twice":
+        lines[1] = " ".join(lines[1].split(" ")[:5] + [lines[0].split(" ", 5)[5]])
+    elif edit == "not a number":
+        lines[0] = lines[0].replace("# segment ", "# segment x", 1)
+    else:  # sizes add up, but each segment's bytes are not what its checksum says
+        a, b = lines[0].split(" "), lines[1].split(" ")
+        a[3], b[3] = str(int(a[3]) + 1), str(int(b[3]) - 1)
+        lines[0], lines[1] = " ".join(a), " ".join(b)
+    index = ("\n".join(lines) + "\n").encode()
+    head = re.sub(rb"index-bytes=\d+ index-crc32=[0-9a-f]+",
+                  b"index-bytes=%d index-crc32=%08x" % (len(index), zlib.crc32(index)), header)
+    path.write_bytes(head + b"\n" + index + body)
+    graph = cache.open_cache(path)
+    if edit != "sizes moved between segments":
+        assert graph is None
+    else:
+        with pytest.raises(cache.CacheError):
+            graph.load(ox.Store())
+        graph.close()
+    assert _complaint_rows() == expected

@@ -197,7 +197,7 @@ class CachedGraph:
                 raise CacheError("the cache file is closed")
             try:
                 data = _pread(self._fd, size, offset)
-            except OSError as e:
+            except (OSError, ValueError, OverflowError) as e:
                 raise CacheError(str(e)) from None
         if len(data) != size or zlib.crc32(data) != crc:
             raise CacheError(f"segment {key} does not match its checksum")
@@ -216,7 +216,7 @@ def open_cache(path) -> CachedGraph | None:
         graph = _index(fd, size)
         if graph is not None:
             graph.path = os.fspath(path)
-    except (OSError, ValueError, KeyError):
+    except (OSError, ValueError, KeyError, OverflowError):
         graph = None
     finally:
         if graph is None:
@@ -243,13 +243,25 @@ def _index(fd: int, size: int) -> CachedGraph | None:
         if not line.startswith("# segment "):
             return None
         count, length, checksum, key = line[10:].split(" ", 3)
-        if key in segments:
+        count, length, checksum = int(count), int(length), int(checksum, 16)
+        if key in segments or count < 0 or length < 0 or not _valid_key(key):
             return None
-        segments[key] = (offset, int(length), int(count), int(checksum, 16))
-        offset += int(length)
+        segments[key] = (offset, length, count, checksum)
+        offset += length
     if offset != size or sum(s[2] for s in segments.values()) != triples:
         return None
     return CachedGraph(fd, segments, data, 0)
+
+
+def _valid_key(key: str) -> bool:
+    """``IRI``, ``_:IRI`` or ``IRI b/n`` with 0 <= b < n <= 64."""
+    predicate, _, part = key.partition(" ")
+    if not predicate or " " in part:
+        return False
+    if not part:
+        return True
+    b, _, n = part.partition("/")
+    return b.isdigit() and n.isdigit() and 0 <= int(b) < int(n) <= 64
 
 
 def load(path, store: ox.Store) -> bool:
