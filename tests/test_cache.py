@@ -248,7 +248,7 @@ def test_names_cache_is_decoded_in_parts_and_a_damaged_part_is_rebuilt(tmp_path,
 
 
 @pytest.mark.parametrize("edit", ["negative size", "zero buckets", "bucket out of range", "same key twice",
-                                  "not a number", "sizes moved between segments"])
+                                  "not a number", "two bucket counts", "sizes moved between segments"])
 def test_d2_an_index_that_lies_under_a_valid_checksum_is_never_used(tmp_path, monkeypatch, edit):
     """Whoever rewrites the index can fix its checksum too: the index is also checked for
     what it claims (sizes, counts, bucket numbers), and each segment's own checksum is
@@ -272,6 +272,8 @@ def test_d2_an_index_that_lies_under_a_valid_checksum_is_never_used(tmp_path, mo
         lines[bucketed] = re.sub(r" \d+/\d+$", " 0/0", lines[bucketed])
     elif edit == "bucket out of range":
         lines[bucketed] = re.sub(r" \d+/(\d+)$", r" 99/\1", lines[bucketed])
+    elif edit == "two bucket counts":
+        lines[bucketed] = re.sub(r" (\d+)/(\d+)$", lambda m: f" {m[1]}/{int(m[2]) * 2}", lines[bucketed])
     elif edit == "same key twice":
         lines[1] = " ".join(lines[1].split(" ")[:5] + [lines[0].split(" ", 5)[5]])
     elif edit == "not a number":

@@ -96,7 +96,7 @@ class CachedGraph:
 
     def __init__(self, fd: int, segments: dict, head: bytes = b"", head_offset: int = 0, path: str | None = None):
         self.path = path  # where it was read from (written again there when found damaged)
-        self._fd = fd
+        self._fd = None  # owned (closed by close()) only once the index below is accepted
         self._segments = segments  # key -> (offset in the file, size, triples, crc32)
         self._head, self._head_offset = head, head_offset  # bytes already read, and where they start
         self._loaded: set = set()
@@ -109,9 +109,13 @@ class CachedGraph:
             elif " " in key:
                 predicate, _, part = key.partition(" ")
                 b, _, n = part.partition("/")
-                self._buckets.setdefault(predicate, (int(n), {}))[1][int(b)] = key
+                count, parts = self._buckets.setdefault(predicate, (int(n), {}))
+                if count != int(n):
+                    raise ValueError(f"{predicate}: buckets of {count} and of {n}")
+                parts[int(b)] = key
             else:
                 self._plain[key] = key
+        self._fd = fd
 
     @property
     def triples(self) -> int:

@@ -4,8 +4,8 @@ The command line answers from a pyoxigraph store holding the *reasoned* embedded
 The graph is prepared once (:func:`prepare_reasoned`: parse the ontology, close it under
 the fast rules) and cached by :mod:`etom_kg.cache` under a key made of the ontology file,
 the source files of the modules that prepare it (path, size and modification time of
-each) and the package version, so editing any of them invalidates it; the cache verifies itself and is rebuilt when damaged. rdflib is
-never imported on this path.
+each) and the package version, so editing any of them invalidates it; the cache verifies
+itself and is rebuilt when damaged. rdflib is never imported on this path.
 """
 
 from __future__ import annotations
@@ -322,6 +322,7 @@ def cache_key() -> str:
 
 
 def _stamp(node) -> bytes:
+    """What stands in for a packaged file in the cache key."""
     try:
         st = os.stat(node)
     except TypeError:  # not a file system path
