@@ -283,3 +283,54 @@ def test_the_program_flushes_and_exits_with_the_commands_code(tmp_path, argv, co
         piped = subprocess.run([sys.executable, "-m", "etom_kg", *argv], capture_output=True, env=env).stdout
         subprocess.run([sys.executable, "-m", "etom_kg", *argv, "-o", str(tmp_path / "out.csv")], check=True, env=env)
         assert (tmp_path / "out.csv").read_bytes() == piped  # the same bytes, written whole either way
+
+
+@pytest.mark.skipif(not __import__("os").path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("argv", [["query", "processes-for-topic", "--param", "topic=complaints"],  # > the buffer
+                                  ["query", "process-count-by-level"]], ids=["long", "short"])  # flushed at the end
+def test_a_full_disk_under_standard_output_is_reported(tmp_path, argv):
+    """The quick exit flushes first: output that cannot be written is an error (exit 2),
+    never a silent success, whether it fails while written or when flushed at the end."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, ETOM_KG_CACHE_DIR=str(tmp_path))
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "etom_kg", *argv],
+                              stdout=full, stderr=subprocess.PIPE, text=True, env=env)
+    assert done.returncode == 2
+    assert "No space left on device" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_quick_exit_reports_output_that_fails_when_flushed(monkeypatch, capsys):
+    """cli.console flushes standard output before os._exit: a flush that fails is an error
+    message and exit 2; a reader that went away (broken pipe) is not an error."""
+    import io
+    import os
+
+    import etom_kg.cli as cli
+
+    class Failing(io.StringIO):
+        def __init__(self, error):
+            super().__init__()
+            self.error = error
+
+        def flush(self):
+            raise self.error
+
+    exits = []
+    monkeypatch.setattr(os, "_exit", lambda code: exits.append(code))
+    monkeypatch.setattr(cli, "main", lambda argv: 0)
+    import gc
+
+    try:
+        for error, code in ((OSError(28, "No space left on device"), 2), (BrokenPipeError(32, "Broken pipe"), 0)):
+            monkeypatch.setattr("sys.argv", ["etom-kg", "queries"])
+            monkeypatch.setattr("sys.stdout", Failing(error))
+            cli.console()
+            assert exits.pop() == code
+            assert not gc.isenabled()  # a lean command: the collector was off
+    finally:
+        gc.enable()  # console() is a process's entry point; this test runs inside pytest
+    assert "cannot write the output: No space left on device" in capsys.readouterr().err
