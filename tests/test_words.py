@@ -401,3 +401,12 @@ def test_the_cached_ask_table_seeds_what_stemming_the_patterns_gives(tmp_path, m
     cached.write_text('{"format": 2, "table": [["x"]]}', encoding="utf-8")  # damaged: rebuilt
     ask_module._TABLES.clear()
     assert ask(question).result.rows == first.result.rows
+    import json
+
+    data = json.loads(cached.read_text(encoding="utf-8"))
+    data["stems"] = {w: "".join(s) for w, s in data["stems"].items()}  # strings, not lists: never seeded
+    cached.write_text(json.dumps(data), encoding="utf-8")
+    ask_module._TABLES.clear()
+    ask_module._SEEDED_STEMS.clear()
+    assert ask(question).result.rows == first.result.rows
+    assert not ask_module._SEEDED_STEMS

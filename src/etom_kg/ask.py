@@ -134,6 +134,10 @@ def ask_table() -> list[AskEntry]:
             seeded_parts = {k: tuple(tuple(p) if isinstance(p, list) else p for p in v)
                             for k, v in cached["parts"].items()}
             seeded_stems = {k: frozenset(v) for k, v in cached["stems"].items()}
+            if not all(isinstance(v, list) and all(isinstance(w, str) for w in v) for v in cached["stems"].values()) \
+                    or not all(isinstance(w, str) or (isinstance(w, tuple) and len(w) == 1 and isinstance(w[0], str))
+                               for v in seeded_parts.values() for w in v):
+                raise ValueError("damaged words")
             _SEEDED_PARTS.update(seeded_parts)
             _SEEDED_STEMS.update(seeded_stems)
             _TABLES[key] = table
@@ -253,7 +257,7 @@ def _close(pending: list, start: int, end: int, spans: dict) -> None:
 # --------------------------------------------------------------------------- choosing
 
 
-def _reading(question: str, cat) -> tuple | None:
+def _reading(question: str) -> tuple | None:
     """What every reading of ``question`` starts from: its words, their stems, the words
     said (as stems), the indexes of its content words and the stop words; None if empty."""
     words = fold(question).split()
@@ -290,7 +294,7 @@ def likeliest(question: str) -> str | None:
     """The stored query of the best-bound reading of ``question`` (words only, no names
     resolved): what ``etom-kg ask`` starts parsing the graph for before anything else."""
     cat = ask_table()
-    reading = _reading(question, cat)
+    reading = _reading(question)
     plans = _plans(cat, reading, False) if reading else []
     return plans[0][1].id if plans else None
 
@@ -300,7 +304,7 @@ def candidates(question: str, backend, catalog=None) -> list[Candidate]:
     from .search import resolver_for
 
     cat = ask_table() if catalog is None else [q for q in catalog if q.ask]
-    reading = _reading(question, cat)
+    reading = _reading(question)
     if reading is None:
         return []
     words, wstems, heard, content, stops = reading
