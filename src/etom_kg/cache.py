@@ -94,11 +94,11 @@ class CachedGraph:
     """A cache file whose index was verified: its segments, read and parsed into a store
     on demand. The file stays open until every segment has been read (or :meth:`close`)."""
 
-    def __init__(self, fd: int, segments: dict, head: bytes = b"", head_offset: int = 0, path: str | None = None):
+    def __init__(self, fd: int, segments: dict, head: bytes = b"", path: str | None = None):
         self.path = path  # where it was read from (written again there when found damaged)
         self._fd = None  # owned (closed by close()) only once the index below is accepted
         self._segments = segments  # key -> (offset in the file, size, triples, crc32)
-        self._head, self._head_offset = head, head_offset  # bytes already read, and where they start
+        self._head = head  # the file's first bytes, already read (the index, and then some)
         self._loaded: set = set()
         self._plain: dict = {}  # predicate -> its segment of triples without blank nodes
         self._blank: dict = {}  # predicate -> its segment of triples with blank nodes
@@ -193,9 +193,8 @@ class CachedGraph:
 
     def _read(self, key: str) -> bytes:
         offset, size, _, crc = self._segments[key]
-        start = offset - self._head_offset
-        if 0 <= start and start + size <= len(self._head):
-            data = self._head[start: start + size]
+        if offset + size <= len(self._head):
+            data = self._head[offset: offset + size]
         else:
             if self._fd is None:
                 raise CacheError("the cache file is closed")
@@ -217,9 +216,7 @@ def open_cache(path) -> CachedGraph | None:
     fd, size = opened
     graph = None
     try:
-        graph = _index(fd, size)
-        if graph is not None:
-            graph.path = os.fspath(path)
+        graph = _index(fd, size, os.fspath(path))
     except (OSError, ValueError, KeyError, OverflowError):
         graph = None
     finally:
@@ -228,7 +225,7 @@ def open_cache(path) -> CachedGraph | None:
     return graph
 
 
-def _index(fd: int, size: int) -> CachedGraph | None:
+def _index(fd: int, size: int, path: str) -> CachedGraph | None:
     data = _pread(fd, min(size, INDEX_READ), 0)
     end = data.find(b"\n")
     if not data.startswith(MAGIC) or end < 0:
@@ -254,7 +251,7 @@ def _index(fd: int, size: int) -> CachedGraph | None:
         offset += length
     if offset != size or sum(s[2] for s in segments.values()) != triples:
         return None
-    return CachedGraph(fd, segments, data, 0)
+    return CachedGraph(fd, segments, data, path)
 
 
 def _valid_key(key: str) -> bool:
