@@ -58,8 +58,8 @@ def _tokens(text: str):
             yield kind, m.group(kind)
 
 
-# After an object: the end of a triple (., ;, ]), of the group, another object (,) or a keyword.
-_AFTER_OBJECT = (".", ";", "]", "}", ",")
+# What ends an object list: the end of a triple (., ;, ]) or of the group (or a keyword).
+_END_OF_OBJECTS = (".", ";", "]", "}")
 _SCANS: dict = {}
 
 
@@ -88,9 +88,9 @@ def _objects(tokens: list, i: int):
     while i < len(tokens) and tokens[i][0] == "var":
         names.append(tokens[i][1][1:])
         after = tokens[i + 1] if i + 1 < len(tokens) else ("op", "}")
-        if after[0] == "word" or after[1] in _AFTER_OBJECT[:4]:
+        if after[0] == "word" or after[1] in _END_OF_OBJECTS:
             return names
-        if after[1] != ",":
+        if after[1] != ",":  # another object follows a comma
             return None
         i += 2
     return None
