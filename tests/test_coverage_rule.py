@@ -124,11 +124,17 @@ def test_responsibility_coverage_counts_narrower_handling(mini_backends, engine)
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_invokers_direct_and_through_a_chain(mini_backends, engine):
-    rows = ask(mini_backends, engine, "invokers", process="Resource Management & Operations")
-    assert [(r["invoker"][len(P):], r["direct"]) for r in rows] == [
-        ("ServiceManagementAndOperations", True), ("CustomerRelationshipManagement", False)]
-    assert ask(mini_backends, engine, "invokers", process="1.1.1") == []
+@pytest.mark.parametrize("qid, process, expected, empty_for", [
+    ("invokers", "Resource Management & Operations",
+     [("ServiceManagementAndOperations", True), ("CustomerRelationshipManagement", False)], "1.1.1"),
+    ("invoked", "Customer Relationship Management",
+     [("ServiceManagementAndOperations", True), ("ResourceManagementAndOperations", False)], "1.1.3"),
+])
+def test_invocations_of_one_process_direct_and_through_a_chain(mini_backends, engine, qid, process, expected, empty_for):
+    column = "invoker" if qid == "invokers" else "invoked"
+    rows = ask(mini_backends, engine, qid, process=process)
+    assert [(r[column][len(P):], r["direct"]) for r in rows] == expected
+    assert ask(mini_backends, engine, qid, process=empty_for) == []
 
 
 @pytest.mark.parametrize("engine", ENGINES)

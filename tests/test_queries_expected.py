@@ -99,6 +99,9 @@ FULL = {
         ("Problem Handling", "Service Problem Management"),
         ("Track & Manage Customer Problem", "Create Service Trouble Report"),
     } <= {(x["caller_label"], x["callee_label"]) for x in r.records()} or fail(r.records())),
+    "invoked": ({"process": "1.1.1.6"}, lambda r: (("ServiceProblemManagement", True) in zip(names(r, "invoked"), r.column("direct"))
+                                                   and ("ResourceTroubleManagement", False) in zip(names(r, "invoked"), r.column("direct")))
+                or fail(r.records())),
     "invokers": ({"process": "1.1.2.3"}, lambda r: "ProblemHandling" in names(r, "invoker") or fail(r.records())),
     "lineage": ({}, lambda r: ("Customer Problem Management" in r.column("later_name")
                                and "1.3.7" in r.column("r16_id")) or fail(r.records()[:3])),
@@ -133,6 +136,8 @@ FULL = {
         and any(x["asserted"] for x in r.records())) or fail(r.records())),
     "responsibility-coverage": ({}, lambda r: dict(zip(names(r, "responsibility"), r.column("processes")))["ComplaintHandling"] == 50
                                 or fail(r.records()[:5])),
+    "supported": ({"process": "Customer Support & Readiness"},
+                  lambda r: {"BillInquiryHandling", "Charging"} <= set(names(r, "supported")) or fail(r.records())),
     "supporters": ({"process": "1.1.1.12"}, lambda r: {"SupportBillInquiryHandling", "CustomerSupportAndReadiness"} <= set(names(r, "supporter"))
                    or fail(r.records())),
     "supports": ({}, lambda r: {("Operations Support & Readiness", v) for v in ("Fulfillment", "Assurance", "Billing & Revenue Management")}
@@ -198,6 +203,9 @@ def test_fixture_channels_lineage_support(relations):
          "later_name": "", "status": "renamed"}]
     assert ask(relations, "supports") == [{"supporter": P + "Charging", "supporter_label": "Charging",
                                            "supported": P + "BillInquiryHandling", "supported_label": "Bill Inquiry Handling"}]
+    assert ask(relations, "supported", process="Charging") == [
+        {"supported": P + "BillInquiryHandling", "id": "1.1.1.12", "label": "Bill Inquiry Handling"}]
+    assert ask(relations, "supported", process="Bill Inquiry Handling") == []
 
 
 def test_fixture_names_sources_applications(relations):

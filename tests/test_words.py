@@ -167,6 +167,25 @@ def test_explain_lists_the_candidates(capsys):
     ("which processes were replaced", "deprecated-processes", None),
     ("what replaced Billing & Collections Management?", "successors", "1.1.1.8"),
     ("¿qué sustituyó a 1.1.1.8?", "successors", "1.1.1.8"),
+    # a stop word of the pattern said late ("... belong to") does not derail the others
+    ("which verticals does Problem Handling belong to", "verticals-of-process", None),
+    ("what does Resource Trouble Management contain?", "children", "1.1.3.3.2"),
+    ("¿qué contiene la Gestión de Problemas?", "children", "1.1.1.6.1"),
+    ("what does Problem Handling invoke", "invoked", "1.1.2.3"),
+    ("¿a qué procesos invoca Gestión de Problemas?", "invoked", "1.1.2.3"),
+    ("tell me about 1.1.3.3", "process-lookup", "1.1.3.3"),
+    ("which processes have no applications", "unsupported-processes", None),
+    ("list the verticals", "groupings", None),
+    # a word of the pattern's group in words/ask-words.txt stands for it ...
+    ("which processes call Service Problem Management", "invokers", "1.1.1.6"),
+    ("what is Bill Inquiry Handling made of", "children", "1.1.1.12.1"),
+    # ... but the pattern's own word wins ("incluye" said: the vertical includes, not "contienen")
+    ("¿qué procesos incluye Facturación y Gestión de los Ingresos?", "vertical-members", "1.1.1.12"),
+    # the passive says the direction: "by" is one more of the question's words explained
+    ("which processes are triggered by Problem Handling", "invoked", "1.1.2.3"),
+    ("what does Customer Support & Readiness support", "supported", "1.1.1.12"),
+    # a pattern without slots takes its words in any order
+    ("which processes are obsolete", "deprecated-processes", None),
 ])
 def test_ask_chooses_the_stored_query(store, question, qid, expected):
     answer = ask(question, store)
@@ -174,6 +193,47 @@ def test_ask_chooses_the_stored_query(store, question, qid, expected):
     assert answer.result.rows
     if expected:
         assert expected in ids(answer.result)
+
+
+def test_a_pattern_word_said_late_does_not_push_the_others_out():
+    from etom_kg.ask import _align, _parts, _stems
+    from etom_kg.text import stop_words
+
+    parts = _parts("to which verticals does {process} belong")
+    words = fold("which verticals does Problem Handling belong to").split()
+    matched, spans, _, _ = _align(parts, words, [_stems(w) for w in words], stops=stop_words())
+    assert [parts[k] for k in matched] == ["which", "verticals", "does", "belong"]
+    assert spans == {"process": (3, 5)}
+
+
+def test_ask_words_widen_only_the_patterns_words():
+    from etom_kg.ask import _literal_stems, _stems
+    from etom_kg.resources import package_file
+
+    assert _stems("calls") & _literal_stems("invoke") and not _stems("calls") & _stems("invoke")
+    groups = [line.split() for line in package_file("words/ask-words.txt").read_text(encoding="utf-8").splitlines()
+              if line.strip() and not line.startswith("#")]
+    words = [w for g in groups for w in g]
+    assert all(len(g) >= 2 for g in groups) and len(words) == len(set(words)), "a word in two groups merges them"
+    # the list is read by the pattern side only: the slot keeps a name with a group word whole
+    answer = ask("who invokes Resource Trouble Management", None)
+    assert answer.query.id == "invokers" and answer.params["process"] == "resource trouble management"
+
+
+def test_an_equally_likely_reading_answers_when_the_best_finds_nothing(store, capsys):
+    # Assurance is a vertical and a Level-1 process with no parts: "under" reads as both
+    answer = ask("what processes are under assurance?", store)
+    assert answer.query.id == "vertical-members" and "1.1.2.3" in ids(answer.result)
+    assert [c.query.id for c in answer.passed] == ["descendants"]
+    assert "passed over: descendants" in answer.explain()
+    assert answer.as_dict()["passed_over"][0]["query"] == "descendants"
+    assert main(["ask", "what processes are under assurance?", "--explain", "-f", "csv"]) == 0
+    assert "passed over: descendants" in capsys.readouterr().err
+
+
+def test_an_empty_answer_stays_when_no_reading_as_likely_finds_more(store):
+    answer = ask("who invokes Customer Relationship Management", store)
+    assert answer.query.id == "invokers" and answer.result.rows == [] and answer.passed == ()
 
 
 def test_ask_json_is_exactly_the_chosen_querys_json(capsys):

@@ -28,6 +28,8 @@ from .text import fold, stop_words, tagged
 
 MIN_SCORE = 0.3
 BARE_COVERAGE = 0.6
+NEAR = 0.1  # readings this close to the best are tried in turn when it finds nothing
+EQUIVALENT = 0.9  # a pattern word matched by a word of its group (words/ask-words.txt)
 
 
 # collections.namedtuple, not typing.NamedTuple: importing typing costs every question 2.5 ms.
@@ -40,14 +42,16 @@ class Candidate(namedtuple("Candidate", "score query pattern params slots matche
     __slots__ = ()
 
 
-class Answer(namedtuple("Answer", "question query params result resolutions candidates")):
-    """What ``ask`` chose, its result, and why (``explain()``)."""
+class Answer(namedtuple("Answer", "question query params result resolutions candidates passed", defaults=((),))):
+    """What ``ask`` chose, its result, and why (``explain()``). ``passed``: the readings
+    scored as high (within ``NEAR``) that were run first and found nothing."""
 
     __slots__ = ()
 
     def explain(self) -> str:
         best = self.candidates[0]
-        lines = [f"query: {self.query.id} (score {best.score:.2f})",
+        lines = [f"passed over: {c.query.id} {c.score:.2f} ({c.pattern!r}): no rows" for c in self.passed]
+        lines += [f"query: {self.query.id} (score {best.score:.2f})",
                  f"pattern: {best.pattern!r}" + (f" (words used: {', '.join(best.matched)})" if best.matched else "")]
         for name, value in sorted(self.params.items()):
             lines.append(f"param {name} = {value!r}")
@@ -68,7 +72,8 @@ class Answer(namedtuple("Answer", "question query params result resolutions cand
     def as_dict(self) -> dict:
         return {"question": self.question, "query": self.query.id, "params": dict(self.params),
                 "score": round(self.candidates[0].score, 3), "pattern": self.candidates[0].pattern,
-                "resolutions": [r.as_dict() for r in self.resolutions]}
+                "resolutions": [r.as_dict() for r in self.resolutions],
+                "passed_over": [{"query": c.query.id, "score": round(c.score, 3), "pattern": c.pattern} for c in self.passed]}
 
 
 # --------------------------------------------------------------------------- the table of patterns
@@ -110,7 +115,8 @@ def ask_table() -> list[AskEntry]:
 
     folder = query_root().joinpath("cq")
     nodes = sorted((n for n in folder.iterdir() if n.name.endswith(".rq")), key=lambda n: n.name)
-    nodes += [package_file(n) for n in ("ask.py", "text.py", "words/stopwords-en.txt", "words/stopwords-es.txt")]
+    nodes += [package_file(n) for n in ("ask.py", "text.py", "words/stopwords-en.txt", "words/stopwords-es.txt",
+                                        "words/ask-words.txt")]
     parts = [__version__.encode(), _stemmer_file().encode()]
     for node in nodes:
         try:  # a file on disk (the usual install): its size and time stand for its bytes
@@ -148,7 +154,8 @@ def ask_table() -> list[AskEntry]:
              for q in catalog("cq") if q.ask]
     if path is not None:
         patterns = sorted({p for e in table for lang, ps in e.ask.items() if lang != "weight" for p in ps})
-        words = sorted({w for p in patterns for w in _parts(p) if not isinstance(w, tuple)})
+        words = sorted({w for p in patterns for w in _parts(p) if not isinstance(w, tuple)}
+                       | _group_words())
         cached = {"format": ASK_CACHE_FORMAT,
                   "table": [[e.id, e.ask, [list(p) for p in e.params]] for e in table],
                   "parts": {p: [list(w) if isinstance(w, tuple) else w for w in _parts(p)] for p in patterns},
@@ -193,9 +200,42 @@ def _parts(pattern: str) -> tuple:
 
 @lru_cache(maxsize=None)
 def _cues(pattern: str) -> frozenset:
-    """The stems of a pattern's own content words (not its stop words, not its slots)."""
+    """The stems of a pattern's own content words (not its stop words, not its slots), and
+    of the words a question may say in their place."""
     stops = stop_words()
-    return frozenset().union(*(_stems(p) for p in _parts(pattern) if not isinstance(p, tuple) and p not in stops))
+    return frozenset().union(*(_literal_stems(p) for p in _parts(pattern) if not isinstance(p, tuple) and p not in stops))
+
+
+@lru_cache(maxsize=1)
+def _equivalents() -> dict:
+    """stem -> the stems of every word of its group in words/ask-words.txt."""
+    from .resources import package_file
+
+    out: dict = {}
+    for line in package_file("words/ask-words.txt").read_text(encoding="utf-8").splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        stems = frozenset().union(*(_stems(w) for w in fold(line).split()))
+        for stem in stems:
+            out[stem] = out.get(stem, frozenset()) | stems
+    return out
+
+
+def _group_words() -> set:
+    """Every word of words/ask-words.txt (their stems are cached with the ask table)."""
+    from .resources import package_file
+
+    text = package_file("words/ask-words.txt").read_text(encoding="utf-8")
+    return {w for line in text.splitlines() if not line.startswith("#") for w in fold(line).split()}
+
+
+@lru_cache(maxsize=None)
+def _literal_stems(literal: str) -> frozenset:
+    """What a pattern's word matches: its stems and those of the words of its group (a word
+    of a group matches the group through any of its forms: "calls" -> "call")."""
+    mine = _stems(literal)
+    groups = _equivalents()
+    return mine.union(*(groups.get(stem, ()) for stem in mine))
 
 
 @lru_cache(maxsize=4096)
@@ -216,29 +256,88 @@ def _same(word: str, wstems: frozenset, literal: str, lstems: frozenset, typos: 
     return False
 
 
-def _align(parts: list, words: list, wstems: list, typos: bool = False):
-    """Greedy in-order alignment. Returns (matched literal indexes, slot spans, used word indexes)."""
-    pos, matched, used = 0, [], set()
-    slot_starts, spans = [], {}
+def _align(parts: list, words: list, wstems: list, typos: bool = False, stops: frozenset = frozenset()):
+    """In-order alignment of the pattern's words with the question's, the heaviest there is
+    (a content word weighs 1, a stop word 0.25, a word of the group in words/ask-words.txt
+    said in place of the pattern's own EQUIVALENT of that). A stop word of the pattern said
+    late in the question ("to which verticals does X belong" asked as "which verticals does
+    X belong to") must not push the pattern's other words out of reach. Between alignments
+    of equal weight, a word is placed as early as it can be, or, right after a slot, as late.
+    A pattern without slots is a set of words, in any order ("obsolete processes", "which
+    processes are obsolete").
+
+    Returns (matched literal indexes, slot spans, used word indexes, the matched literals
+    that a word of their group stood for)."""
+    literals = [k for k, part in enumerate(parts) if not isinstance(part, tuple)]
+    n = len(words)
+    if typos:
+        hits = {k: [j for j in range(n) if _same(words[j], wstems[j], parts[k], _literal_stems(parts[k]), True)]
+                for k in literals}
+    else:  # a word matches when it shares a stem with the literal or its group (each holds itself)
+        where = _positions(tuple(wstems))
+        hits = {k: sorted({j for stem in _literal_stems(parts[k]) for j in where.get(stem, ())}) for k in literals}
+    # the pattern's own word, said, weighs more than a word of its group said in its place
+    own = {(k, j) for k in literals for j in hits[k] if words[j] == parts[k] or wstems[j] & _stems(parts[k])}
+    if len(literals) == len(parts):  # no slot: the pattern's words may come in any order
+        taken: set = set()
+        matched, widened = [], set()
+        for k in literals:
+            j = min((j for j in hits[k] if j not in taken), key=lambda j: ((k, j) not in own, j), default=None)
+            if j is not None:
+                taken.add(j)
+                matched.append(k)
+                if (k, j) not in own:
+                    widened.add(k)
+        return matched, {}, taken, widened
+    # best[i][j]: heaviest alignment of literals[i:] using words j.. (weight, chosen positions)
+    best = [[(0.0, (None,) * (len(literals) - i))] * (n + 2) for i in range(len(literals) + 1)]
+    for i in range(len(literals) - 1, -1, -1):
+        k = literals[i]
+        w = 0.25 if parts[k] in stops else 1.0
+        row, below = best[i], best[i + 1]
+        for j in range(n, -1, -1):
+            choice = best[i + 1][j]  # leave this literal out
+            choice = (choice[0], (None,) + choice[1])
+            # after a slot, the latest of equally good places: the slot's name may hold the
+            # word itself ("what does Customer Support & Readiness support")
+            for h in (reversed(hits[k]) if k and isinstance(parts[k - 1], tuple) else hits[k]):
+                if h >= j:
+                    take = (w * (1.0 if (k, h) in own else EQUIVALENT) + below[h + 1][0], (h,) + below[h + 1][1])
+                    if take[0] > choice[0] + 1e-9:
+                        choice = take
+            if row[j + 1][0] > choice[0] + 1e-9:
+                choice = row[j + 1]  # the alignment may also start later
+            row[j] = choice
+    chosen = dict(zip(literals, best[0][0][1]))
+    widened = {k for k, j in chosen.items() if j is not None and (k, j) not in own}
+    pos, matched, used, spans = 0, [], set(), {}
     pending = []  # slots waiting for the next matched literal (or the end) to close
     for k, part in enumerate(parts):
         if isinstance(part, tuple):
             pending.append((part[0], pos))
             continue
-        lstems = _stems(part)
-        for j in range(pos, len(words)):
-            if _same(words[j], wstems[j], part, lstems, typos):
-                if pending:
-                    _close(pending, pos, j, spans)
-                    pending = []
-                matched.append(k)
-                used.add(j)
-                pos = j + 1
-                break
+        j = chosen.get(k)
+        if j is None:
+            continue
+        if pending:
+            _close(pending, pos, j, spans)
+            pending = []
+        matched.append(k)
+        used.add(j)
+        pos = j + 1
     if pending:
         _close(pending, pos, len(words), spans)
-    del slot_starts
-    return matched, spans, used
+    return matched, spans, used, widened
+
+
+@lru_cache(maxsize=4)
+def _positions(wstems: tuple) -> dict:
+    """stem -> the indexes of the question's words that have it (one question at a time)."""
+    where: dict = {}
+    for j, stems in enumerate(wstems):
+        for stem in stems:
+            where.setdefault(stem, []).append(j)
+    return where
 
 
 def _close(pending: list, start: int, end: int, spans: dict) -> None:
@@ -340,7 +439,9 @@ def candidates(question: str, backend, catalog=None) -> list[Candidate]:
                 if c.query.id not in best or c.score > best[c.query.id].score:
                     best[c.query.id] = c
                 top = max(top, c.score)
-        out = sorted(best.values(), key=lambda c: (-c.score, c.query.id))
+        # equal scores: the reading whose pattern said more of the question's own words
+        # ("which processes are invoked *by* X" against "which processes invoke X")
+        out = sorted(best.values(), key=lambda c: (-round(c.score, 9), -len(c.matched), c.query.id))
         if out and out[0].score >= MIN_SCORE:
             break
     return out
@@ -351,9 +452,9 @@ def _plan(q, pattern, words, wstems, content, stops, fuzzy, weight):
     (every slot resolved exactly): (bound, query, pattern, …) or None."""
     parts = _parts(pattern)
     literals = [(k, p) for k, p in enumerate(parts) if not isinstance(p, tuple)]
-    matched, spans, used = _align(parts, words, wstems, fuzzy)
+    matched, spans, used, widened = _align(parts, words, wstems, fuzzy, stops)
     lit_weight = sum(0.25 if p in stops else 1.0 for _, p in literals)
-    got_weight = sum(0.25 if parts[k] in stops else 1.0 for k in matched)
+    got_weight = sum((0.25 if parts[k] in stops else 1.0) * (EQUIVALENT if k in widened else 1.0) for k in matched)
     # A pattern with no words of its own ("{topic}") fits any question: it counts as a
     # pattern whose words were partly missing, so one that does use its words wins.
     coverage = got_weight / lit_weight if lit_weight else BARE_COVERAGE
@@ -482,7 +583,7 @@ def ask(question: str, backend=None, *, params: dict | None = None) -> Answer:
 
     Raises :class:`etom_kg.errors.QueryError` (exit 2) when no stored query fits.
     """
-    from .api import get_backend, run_stored
+    from .api import get_backend
 
     backend = get_backend(backend)
     found = candidates(question, backend)
@@ -497,12 +598,39 @@ def ask(question: str, backend=None, *, params: dict | None = None) -> Answer:
             f"cannot map the question {question!r} to a stored query. Ask about processes, "
             f"topics, groupings or ids, for example:\n  {shown}\n(etom-kg queries lists them all)"
         )
+    # Readings scored within NEAR of the best are about as likely as it, from the words
+    # alone ("processes under Assurance": the descendants of a process, or the members of a
+    # vertical?). When the best finds nothing, the next of them that finds rows answers.
+    run = _run(found[0], backend, params)
+    passed: list = []
+    if not run.result.rows and run.result.boolean is None:
+        tried = [found[0]]
+        for other in found[1:]:
+            if other.score <= 0 or other.score < max(MIN_SCORE, found[0].score - NEAR):
+                break
+            try:
+                alternative = _run(other, backend, params)
+            except QueryError:
+                continue  # its names resolve to nothing usable: not a better reading
+            if alternative.result.rows:
+                run, passed = alternative, tried
+                break
+            tried.append(other)
+    order = [run.reading] + [c for c in found if c is not run.reading]
+    return Answer(question, run.query, run.values, run.result, run.resolutions, order, tuple(passed))
+
+
+_Run = namedtuple("_Run", "reading query values result resolutions")
+
+
+def _run(reading: Candidate, backend, params: dict | None) -> _Run:
+    """Run one reading of a question."""
+    from .api import run_stored
     from .queries import catalog
 
-    best = found[0]
-    chosen = catalog("cq").get(best.query.id)
-    values = dict(best.params)
+    chosen = catalog("cq").get(reading.query.id)
+    values = dict(reading.params)
     values.update(params or {})
     resolutions: list = []
     result = run_stored(chosen, backend, values, resolutions=resolutions)
-    return Answer(question, chosen, values, result, resolutions, found)
+    return _Run(reading, chosen, values, result, resolutions)
