@@ -186,6 +186,10 @@ def test_explain_lists_the_candidates(capsys):
     ("what does Customer Support & Readiness support", "supported", "1.1.1.12"),
     # a pattern without slots takes its words in any order
     ("which processes are obsolete", "deprecated-processes", None),
+    ("list the end-to-end flows", "flows", None),
+    ("¿qué flujos extremo a extremo hay?", "flows", None),
+    ("which processes can be invoked directly", "directly-invocable", None),
+    ("which processes have no Open API", "link-coverage", None),
 ])
 def test_ask_chooses_the_stored_query(store, question, qid, expected):
     answer = ask(question, store)
@@ -229,6 +233,19 @@ def test_an_equally_likely_reading_answers_when_the_best_finds_nothing(store, ca
     assert answer.as_dict()["passed_over"][0]["query"] == "descendants"
     assert main(["ask", "what processes are under assurance?", "--explain", "-f", "csv"]) == 0
     assert "passed over: descendants" in capsys.readouterr().err
+
+
+def test_a_whole_question_pattern_fits_only_a_question_that_agrees_on_no(store):
+    # "which processes were replaced" has every content word of "which processes were not
+    # replaced"; a pattern without slots must also agree on saying no
+    for question in ("which processes were not replaced", "¿qué procesos no fueron sustituidos?"):
+        try:
+            answer = ask(question, store)
+        except QueryError:
+            continue
+        assert answer.query.id != "deprecated-processes"
+    assert ask("which processes have no applications", store).query.id == "unsupported-processes"
+    assert ask("which applications support each process", store).query.id == "process-applications"
 
 
 def test_an_empty_answer_stays_when_no_reading_as_likely_finds_more(store):

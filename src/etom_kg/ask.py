@@ -116,7 +116,7 @@ def ask_table() -> list[AskEntry]:
     folder = query_root().joinpath("cq")
     nodes = sorted((n for n in folder.iterdir() if n.name.endswith(".rq")), key=lambda n: n.name)
     nodes += [package_file(n) for n in ("ask.py", "text.py", "words/stopwords-en.txt", "words/stopwords-es.txt",
-                                        "words/ask-words.txt")]
+                                        "words/ask-words.txt", "words/negations.txt")]
     parts = [__version__.encode(), _stemmer_file().encode()]
     for node in nodes:
         try:  # a file on disk (the usual install): its size and time stand for its bytes
@@ -330,6 +330,20 @@ def _align(parts: list, words: list, wstems: list, typos: bool = False, stops: f
     return matched, spans, used, widened
 
 
+@lru_cache(maxsize=1)
+def _negations() -> frozenset:
+    from .resources import package_file
+
+    text = package_file("words/negations.txt").read_text(encoding="utf-8")
+    return frozenset(w for line in text.splitlines() if not line.startswith("#") for w in fold(line).split())
+
+
+def _negated(words) -> bool:
+    """Whether the words say one of words/negations.txt."""
+    negations = _negations()
+    return any(w in negations for w in words)
+
+
 @lru_cache(maxsize=4)
 def _positions(wstems: tuple) -> dict:
     """stem -> the indexes of the question's words that have it (one question at a time)."""
@@ -463,6 +477,8 @@ def _plan(q, pattern, words, wstems, content, stops, fuzzy, weight):
     slotted = any(isinstance(p, tuple) for p in parts)
     if not slotted and any(p not in stops for k, p in literals if k not in matched):
         return None  # with no slot, the pattern's content words are the question: all of them
+    if not slotted and _negated(words) != _negated(p for _, p in literals):
+        return None  # "which processes have no applications" is not "which applications ..."
     reachable = set(used).union(*(range(a, b) for a, b in spans.values()))
     q_cov = len([i for i in content if i in reachable]) / len(content)
     bound = weight * (1.0 if slotted else 0.8) * (0.5 + 0.5 * coverage) * (0.4 + 0.6 * q_cov)
