@@ -248,6 +248,20 @@ def test_a_whole_question_pattern_fits_only_a_question_that_agrees_on_no(store):
     assert ask("which applications support each process", store).query.id == "process-applications"
 
 
+def test_a_question_longer_than_the_limit_is_refused_at_once(store, capsys):
+    import time
+
+    from etom_kg.limits import MAX_QUESTION_WORDS
+
+    long = " ".join(["which processes handle complaints"] * (MAX_QUESTION_WORDS // 4 + 1))
+    start = time.perf_counter()
+    assert main(["ask", long]) == 2
+    assert f"at most {MAX_QUESTION_WORDS}" in capsys.readouterr().err
+    assert time.perf_counter() - start < 5  # it took 20 s to read 800 words before the limit
+    edge = " ".join((["which", "processes", "handle"] + ["complaints"] * MAX_QUESTION_WORDS)[:MAX_QUESTION_WORDS])
+    assert ask(edge, store).query.id == "processes-for-topic"
+
+
 def test_an_empty_answer_stays_when_no_reading_as_likely_finds_more(store):
     answer = ask("who invokes Customer Relationship Management", store)
     assert answer.query.id == "invokers" and answer.result.rows == [] and answer.passed == ()

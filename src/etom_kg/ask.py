@@ -24,6 +24,7 @@ from collections import namedtuple
 from functools import lru_cache
 
 from .errors import QueryError
+from .limits import MAX_QUESTION_WORDS
 from .text import fold, stop_words, tagged
 
 MIN_SCORE = 0.3
@@ -374,8 +375,8 @@ def _reading(question: str) -> tuple | None:
     """What every reading of ``question`` starts from: its words, their stems, the words
     said (as stems), the indexes of its content words and the stop words; None if empty."""
     words = fold(question).split()
-    if not words:
-        return None
+    if not words or len(words) > MAX_QUESTION_WORDS:
+        return None  # ask() says why a question is too long
     wstems = [_stems(w) for w in words]
     heard = frozenset().union(*wstems)
     stops = stop_words()
@@ -601,6 +602,9 @@ def ask(question: str, backend=None, *, params: dict | None = None) -> Answer:
     """
     from .api import get_backend
 
+    n = len(fold(question).split())
+    if n > MAX_QUESTION_WORDS:
+        raise QueryError(f"the question has {n} words; ask it in at most {MAX_QUESTION_WORDS}")
     backend = get_backend(backend)
     found = candidates(question, backend)
     if found and found[0].score < MIN_SCORE:

@@ -30,6 +30,7 @@ MAX_QUERY_BYTES = 1 << 20  # 1 MiB of SPARQL text
 MAX_SECONDS = 7 * 24 * 3600  # the largest --timeout accepted
 DEFAULT_LOCAL_TIMEOUT = 300.0  # seconds for a local sparql/query (generous)
 DEFAULT_MAX_ROWS = 1_000_000  # rows (or triples) a local sparql returns
+MAX_QUESTION_WORDS = 64  # words of a question `ask` reads (every reading aligns and resolves them)
 
 
 # --------------------------------------------------------------------------- numbers
