@@ -25,7 +25,7 @@ from functools import lru_cache
 
 from .errors import QueryError
 from .limits import MAX_QUESTION_WORDS
-from .text import fold, stop_words, tagged
+from .text import fold, is_identifier, stop_words, tagged
 
 MIN_SCORE = 0.3
 BARE_COVERAGE = 0.6
@@ -432,6 +432,12 @@ def candidates(question: str, backend, catalog=None) -> list[Candidate]:
             cache[key] = ranked[0] if ranked else None
         return cache[key]
 
+    def unknown(param, word) -> bool:
+        """No name of the slot's class uses ``word`` (nor is it an id or a short word)."""
+        return len(word) >= 4 and not is_identifier(word) and word not in resolver_for(backend, param.match).vocabulary
+
+    resolve.unknown = unknown
+
     out = []
     for fuzzy in (False, True):  # typos (in the question's own words, then in names) only if needed
         # Best bound first; a reading whose bound is below the best score so far cannot win,
@@ -571,6 +577,12 @@ def _fill(param, words, a, b, edge, resolve, fuzzy, whole=False):
     if not param.match:
         return a, b, " ".join(words[a:b]), None
     spans = {(a, b)} | {(i, b) for i in content} | {(a, j + 1) for j in content}
+    unknown = getattr(resolve, "unknown", None)
+    if unknown is not None and len(spans) > 1:
+        # a word no name uses is what the question is about ("password resets"): a shorter
+        # span may leave out the words around a name, never such a word
+        must = [i for i in content if unknown(param, words[i])]
+        spans = {(x, y) for x, y in spans if all(x <= i < y for i in must)}
     best = None
     for x, y in sorted(spans | {(x0, y0)}):
         kept = [i for i in content if x <= i < y]
