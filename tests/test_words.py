@@ -262,6 +262,14 @@ def test_a_question_longer_than_the_limit_is_refused_at_once(store, capsys):
     assert ask(edge, store).query.id == "processes-for-topic"
 
 
+def test_a_typo_guess_binds_only_a_name_that_uses_every_word(store):
+    r = resolver_for(store, TOPIC)
+    # "resets" is two edits from "redes": one word of two, after a guess, is not a reading
+    for text in ("password resets", "cambio de tarea", "netwrok alarms", "complants handlng", "widget reclamacoines"):
+        assert all(m.covers == 1.0 for m in r.rank(text, fuzzy=True) if m.tier == "fuzzy"), text
+    assert any(m.tier == "fuzzy" for m in r.rank("complants handlng", fuzzy=True))
+
+
 def test_a_word_no_name_uses_is_never_left_out_to_bind_the_rest(store, capsys):
     # "password" is in no name; "resets" alone is one typo from "redes" (networks). Binding
     # that answered 182 network processes; the honest answer is no match and close names.

@@ -254,9 +254,13 @@ class Resolver:
         # A word the names never use may be a typo: read it as the closest word they use
         # (edit distance). Such a reading ranks below every match of the words as typed
         # that covers them all.
+        # Only a reading whose every word a name uses counts: a guessed typo and some of
+        # the words are two doubts ("cambio de tarifa" read as "campo ...": field work).
         corrected = self.correct(raw)
         if corrected and fold(corrected) != key:
             for m in self.rank(corrected, fuzzy=False):
+                if m.covers < 1.0:
+                    continue
                 self._best(found, m.iri, m._replace(tier="fuzzy", score=FUZZY_FACTOR * m.score,
                                                     why=f"read as {corrected!r}: {m.why}"))
         return self._sorted(found)
