@@ -70,6 +70,7 @@ def check_processes(r):
 
 
 FULL = {
+    "applications-of-process": ({"process": "1.1.1.6"}, lambda r: len(r) == 0 or fail(r.records())),  # no landscape embedded
     "ancestors": ({"process": "1.1.1.6.5"}, check_ancestors),
     "channels": ({}, lambda r: (
         sorted(names(r, "channel")) == ["DirectContact", "OtherChannels", "PointOfSale", "Telephone", "Telephone", "Web", "Web"]
@@ -217,6 +218,10 @@ def test_fixture_names_sources_applications(relations):
     assert [(a["process"].rsplit("/", 1)[1], a["relation"]) for a in apps] == [
         ("CreateCustomerProblemReport", "serves"), ("CustomerRelationshipManagement", "contributes"),
         ("Operations", "contributes"), ("ProblemHandling", "contributes")]
+    for process, relation in (("Problem Handling", "contributes"), ("1.1.1.6.5", "serves")):
+        one = ask(relations, "applications-of-process", process=process)
+        assert [(a["application"], a["relation"]) for a in one] == [(apps[0]["application"], relation)]
+    assert ask(relations, "applications-of-process", process="Bill Inquiry Handling") == []
 
 
 def test_fixture_topics_and_index(relations):
