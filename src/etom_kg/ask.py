@@ -200,11 +200,15 @@ def _parts(pattern: str) -> tuple:
 
 
 @lru_cache(maxsize=None)
-def _cues(pattern: str) -> frozenset:
-    """The stems of a pattern's own content words (not its stop words, not its slots), and
-    of the words a question may say in their place."""
+def _cues(pattern: str) -> tuple:
+    """A pattern's own content words (not its stop words, not its slots)."""
     stops = stop_words()
-    return frozenset().union(*(_literal_stems(p) for p in _parts(pattern) if not isinstance(p, tuple) and p not in stops))
+    return tuple(p for p in _parts(pattern) if not isinstance(p, tuple) and p not in stops)
+
+
+def _heard(cues: tuple, heard: frozenset) -> bool:
+    """Whether the question said one of ``cues``: the word, a stem, or a word of its group."""
+    return any(_literal_stems(w) & heard for w in cues)
 
 
 @lru_cache(maxsize=1)
@@ -395,8 +399,8 @@ def _plans(cat, reading: tuple, fuzzy: bool) -> list:
                 continue
             for pattern in patterns:
                 cues = _cues(pattern)
-                if cues and not fuzzy and not cues & heard:
-                    continue  # none of the pattern's own words (exactly, or as a stem) was said
+                if cues and not fuzzy and not _heard(cues, heard):
+                    continue  # none of the pattern's own words (exactly, as a stem, or its group's) was said
                 plan = _plan(q, pattern, words, wstems, content, stops, fuzzy, weight)
                 if plan is not None:
                     plans.append(plan)
