@@ -156,7 +156,7 @@ def ask_table() -> list[AskEntry]:
     if path is not None:
         patterns = sorted({p for e in table for lang, ps in e.ask.items() if lang != "weight" for p in ps})
         words = sorted({w for p in patterns for w in _parts(p) if not isinstance(w, tuple)}
-                       | _group_words())
+                       | {w for group in _groups() for w in group})
         cached = {"format": ASK_CACHE_FORMAT,
                   "table": [[e.id, e.ask, [list(p) for p in e.params]] for e in table],
                   "parts": {p: [list(w) if isinstance(w, tuple) else w for w in _parts(p)] for p in patterns},
@@ -212,26 +212,23 @@ def _heard(cues: tuple, heard: frozenset) -> bool:
 
 
 @lru_cache(maxsize=1)
-def _equivalents() -> dict:
-    """stem -> the stems of every word of its group in words/ask-words.txt."""
-    from .resources import package_file
-
-    out: dict = {}
-    for line in package_file("words/ask-words.txt").read_text(encoding="utf-8").splitlines():
-        if line.startswith("#") or not line.strip():
-            continue
-        stems = frozenset().union(*(_stems(w) for w in fold(line).split()))
-        for stem in stems:
-            out[stem] = out.get(stem, frozenset()) | stems
-    return out
-
-
-def _group_words() -> set:
-    """Every word of words/ask-words.txt (their stems are cached with the ask table)."""
+def _groups() -> tuple:
+    """The groups of words/ask-words.txt, each a tuple of folded words."""
     from .resources import package_file
 
     text = package_file("words/ask-words.txt").read_text(encoding="utf-8")
-    return {w for line in text.splitlines() if not line.startswith("#") for w in fold(line).split()}
+    return tuple(tuple(fold(line).split()) for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+@lru_cache(maxsize=1)
+def _equivalents() -> dict:
+    """stem -> the stems of every word of its group in words/ask-words.txt."""
+    out: dict = {}
+    for group in _groups():
+        stems = frozenset().union(*(_stems(w) for w in group))
+        for stem in stems:
+            out[stem] = out.get(stem, frozenset()) | stems
+    return out
 
 
 @lru_cache(maxsize=None)
@@ -337,6 +334,7 @@ def _align(parts: list, words: list, wstems: list, typos: bool = False, stops: f
 
 @lru_cache(maxsize=1)
 def _negations() -> frozenset:
+    """The words of words/negations.txt, folded."""
     from .resources import package_file
 
     text = package_file("words/negations.txt").read_text(encoding="utf-8")
