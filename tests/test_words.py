@@ -281,6 +281,18 @@ def test_a_word_no_name_uses_is_never_left_out_to_bind_the_rest(store, capsys):
     assert "capacity" in ask("who manages network capacity", store).explain()
 
 
+def test_an_empty_answer_about_a_superseded_process_says_why(capsys):
+    assert main(["query", "children", "-p", "process=1.1.1.1"]) == 0  # CRM Support & Readiness
+    err = capsys.readouterr().err
+    assert "CRM Support & Readiness, superseded within the classic framework" in err
+    assert "include_deprecated=true" in err and "etom-kg query successors -p process=1.1.1.1" in err
+    assert main(["query", "supported", "-p", "process=1.1.1.1"]) == 0  # no include_deprecated there
+    err = capsys.readouterr().err
+    assert "superseded" in err and "include_deprecated" not in err
+    assert main(["query", "invokers", "-p", "process=1.1.1"]) == 0  # empty, and current
+    assert "superseded" not in capsys.readouterr().err
+
+
 def test_an_empty_answer_stays_when_no_reading_as_likely_finds_more(store):
     answer = ask("who invokes Customer Relationship Management", store)
     assert answer.query.id == "invokers" and answer.result.rows == [] and answer.passed == ()

@@ -151,12 +151,27 @@ def explain_resolutions(resolutions: list) -> str:
     return "\n".join(lines) + ("\n" if lines else "")
 
 
-def suggestions(resolutions: list, backend) -> list[str]:
-    """"did you mean" lines for the parameters whose words matched nothing."""
+def suggestions(resolutions: list, backend, query=None, values=None) -> list[str]:
+    """"did you mean" lines for the parameters whose words matched nothing, and a note for
+    those that named only processes superseded within the classic framework (an empty
+    answer then says why, and where to look)."""
     from .search import definition_hints, resolver_for
 
     out = []
     for r in resolutions:
+        if r.matches and r.chosen and r.cls:
+            resolver = resolver_for(backend, r.cls)
+            if all(any(resolver.names[i].deprecated for i in resolver.by_iri.get(m.iri, ())) for m in r.chosen):
+                names = ", ".join(resolver.label_of(m.iri) for m in r.chosen[:3])
+                line = f"{r.param} {r.text!r} names {names}, superseded within the classic framework"
+                if query is not None and any(p.name == "include_deprecated" for p in query.params) \
+                        and str((values or {}).get("include_deprecated", "false")).lower() not in ("true", "1"):
+                    line += "; add -p include_deprecated=true to include superseded processes"
+                if r.cls == "etom:Process":
+                    import shlex
+
+                    line += f"; what replaced it: etom-kg query successors -p {shlex.quote('process=' + r.text)}"
+                out.append(line)
         if r.matches:
             continue
         close = resolver_for(backend, r.cls).suggest(r.text) if r.cls else []

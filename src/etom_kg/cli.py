@@ -139,11 +139,11 @@ def cmd_query(args) -> int:
     timeout = _local_limits(args, backend).get("timeout")
     result = run_with_timeout(lambda: run_stored(q, backend, params, resolutions=resolutions), timeout, f"query {q.id!r}")
     _write(render(result, args.format, PREFIXES), args.output)
-    _report_words(resolutions, result, backend, args)
+    _report_words(resolutions, result, backend, args, q, params)
     return EXIT_OK
 
 
-def _report_words(resolutions, result, backend, args) -> None:
+def _report_words(resolutions, result, backend, args, query=None, values=None) -> None:
     """On stderr: how words were read (--explain), and "did you mean" when nothing matched.
     Standard output stays the result alone (pure SPARQL JSON with --format json)."""
     from .api import explain_resolutions, suggestions
@@ -151,7 +151,7 @@ def _report_words(resolutions, result, backend, args) -> None:
     if getattr(args, "explain", False):
         sys.stderr.write(explain_resolutions(resolutions))
     if not result.rows and result.boolean is None:
-        for line in suggestions(resolutions, backend):
+        for line in suggestions(resolutions, backend, query, values):
             sys.stderr.write(f"etom-kg: {line}\n")
 
 
@@ -165,7 +165,7 @@ def cmd_ask(args) -> int:
     if args.explain:
         sys.stderr.write(answer.explain())
     _write(render(answer.result, args.format, PREFIXES), args.output)
-    _report_words(answer.resolutions, answer.result, backend, None)
+    _report_words(answer.resolutions, answer.result, backend, None, answer.query, answer.params)
     return EXIT_OK
 
 
