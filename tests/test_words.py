@@ -208,6 +208,11 @@ def test_a_pattern_word_said_late_does_not_push_the_others_out():
     matched, spans, _, _ = _align(parts, words, [_stems(w) for w in words], stops=stop_words())
     assert [parts[k] for k in matched] == ["which", "verticals", "does", "belong"]
     assert spans == {"process": (3, 5)}
+    # without the word between two slots, where one ends is a guess: no spans, no reading
+    parts = _parts("procesos de {vertical} y {horizontal}")
+    words = fold("qué proceso se encarga de la facturación al cliente").split()
+    assert _align(parts, words, [_stems(w) for w in words], stops=stop_words())[1] is None
+    assert ask("¿Qué proceso se encarga de la facturación al cliente?", None).query.id != "matrix-cell"
 
 
 def test_ask_words_widen_only_the_patterns_words():
@@ -225,14 +230,20 @@ def test_ask_words_widen_only_the_patterns_words():
 
 
 def test_an_equally_likely_reading_answers_when_the_best_finds_nothing(store, capsys):
-    # Assurance is a vertical and a Level-1 process with no parts: "under" reads as both
-    answer = ask("what processes are under assurance?", store)
+    # Assurance is a vertical and a Level-1 process with no parts: "inside" reads as both
+    answer = ask("what is inside Assurance", store)
     assert answer.query.id == "vertical-members" and "1.1.2.3" in ids(answer.result)
-    assert [c.query.id for c in answer.passed] == ["descendants"]
-    assert "passed over: descendants" in answer.explain()
-    assert answer.as_dict()["passed_over"][0]["query"] == "descendants"
-    assert main(["ask", "what processes are under assurance?", "--explain", "-f", "csv"]) == 0
-    assert "passed over: descendants" in capsys.readouterr().err
+    assert [c.query.id for c in answer.passed] == ["children"]
+    assert "passed over: children" in answer.explain()
+    assert answer.as_dict()["passed_over"][0]["query"] == "children"
+    assert main(["ask", "what is inside Assurance", "--explain", "-f", "csv"]) == 0
+    assert "passed over: children" in capsys.readouterr().err
+
+
+def test_below_a_vertical_are_the_processes_it_groups(store):
+    answer = ask("what processes are under assurance?", store)
+    assert answer.query.id == "descendants" and answer.passed == ()
+    assert ids(answer.result) == ids(query("vertical-members", store, vertical="assurance"))
 
 
 def test_a_whole_question_pattern_fits_only_a_question_that_agrees_on_no(store):

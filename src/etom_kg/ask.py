@@ -269,7 +269,8 @@ def _align(parts: list, words: list, wstems: list, typos: bool = False, stops: f
     processes are obsolete").
 
     Returns (matched literal indexes, slot spans, used word indexes, the matched literals
-    that a word of their group stood for)."""
+    that a word of their group stood for). The spans are None when a word of the pattern
+    between two slots was not said: where one slot ends and the next begins is unknown."""
     literals = [k for k, part in enumerate(parts) if not isinstance(part, tuple)]
     n = len(words)
     if typos:
@@ -314,21 +315,27 @@ def _align(parts: list, words: list, wstems: list, typos: bool = False, stops: f
     widened = {k for k, j in chosen.items() if j is not None and (k, j) not in own}
     pos, matched, used, spans = 0, [], set(), {}
     pending = []  # slots waiting for the next matched literal (or the end) to close
+    gap = blurred = False  # a word between two slots was not said: where one ends is a guess
     for k, part in enumerate(parts):
         if isinstance(part, tuple):
+            blurred = blurred or (gap and bool(pending))
             pending.append((part[0], pos))
             continue
         j = chosen.get(k)
         if j is None:
+            gap = gap or bool(pending)
             continue
         if pending:
             _close(pending, pos, j, spans)
             pending = []
+        gap = False
         matched.append(k)
         used.add(j)
         pos = j + 1
     if pending:
         _close(pending, pos, len(words), spans)
+    if blurred:
+        spans = None
     return matched, spans, used, widened
 
 
@@ -476,6 +483,8 @@ def _plan(q, pattern, words, wstems, content, stops, fuzzy, weight):
     parts = _parts(pattern)
     literals = [(k, p) for k, p in enumerate(parts) if not isinstance(p, tuple)]
     matched, spans, used, widened = _align(parts, words, wstems, fuzzy, stops)
+    if spans is None:
+        return None  # "{vertical} y {horizontal}" without the "y": the slots cannot be told apart
     lit_weight = sum(0.25 if p in stops else 1.0 for _, p in literals)
     got_weight = sum((0.25 if parts[k] in stops else 1.0) * (EQUIVALENT if k in widened else 1.0) for k in matched)
     # A pattern with no words of its own ("{topic}") fits any question: it counts as a
