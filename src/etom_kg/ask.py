@@ -206,11 +206,6 @@ def _cues(pattern: str) -> tuple:
     return tuple(p for p in _parts(pattern) if not isinstance(p, tuple) and p not in stops)
 
 
-def _heard(cues: tuple, heard: frozenset) -> bool:
-    """Whether the question said one of ``cues``: the word, a stem, or a word of its group."""
-    return any(_literal_stems(w) & heard for w in cues)
-
-
 @lru_cache(maxsize=1)
 def _groups() -> tuple:
     """The groups of words/ask-words.txt, each a tuple of folded words."""
@@ -393,9 +388,16 @@ def _reading(question: str) -> tuple | None:
     return words, wstems, heard, content, stops
 
 
+_PLANS: dict = {}  # the last question's plans: `ask` finds its likeliest reading first
+
+
 def _plans(cat, reading: tuple, fuzzy: bool) -> list:
     """Every pattern's alignment with the question, best bound first."""
     words, wstems, heard, content, stops = reading
+    key = (id(cat), tuple(words), fuzzy)
+    if key in _PLANS:
+        return _PLANS[key][1]
+    said: dict = {}  # cue word -> whether the question said it (many patterns share a word)
     plans = []
     for q in cat:
         weight = float(q.ask.get("weight", ("1",))[0])
@@ -404,12 +406,20 @@ def _plans(cat, reading: tuple, fuzzy: bool) -> list:
                 continue
             for pattern in patterns:
                 cues = _cues(pattern)
-                if cues and not fuzzy and not _heard(cues, heard):
-                    continue  # none of the pattern's own words (exactly, as a stem, or its group's) was said
+                if cues and not fuzzy:
+                    for w in cues:
+                        if w not in said:
+                            said[w] = bool(_literal_stems(w) & heard)
+                        if said[w]:
+                            break
+                    else:
+                        continue  # none of the pattern's own words (exactly, as a stem, or its group's) was said
                 plan = _plan(q, pattern, words, wstems, content, stops, fuzzy, weight)
                 if plan is not None:
                     plans.append(plan)
     plans.sort(key=lambda p: (-p[0], p[1].id))
+    _PLANS.clear()
+    _PLANS[key] = (cat, plans)  # holding ``cat`` keeps its id from naming another catalogue
     return plans
 
 
@@ -588,14 +598,26 @@ def _fill(param, words, a, b, edge, resolve, fuzzy, whole=False):
     if not param.match:
         return a, b, " ".join(words[a:b]), None
     spans = {(a, b)} | {(i, b) for i in content} | {(a, j + 1) for j in content}
+    best = _best_span(param, words, spans, (x0, y0), content, resolve, fuzzy, whole)
     unknown = getattr(resolve, "unknown", None)
-    if unknown is not None and len(spans) > 1:
+    if best is not None and unknown is not None and not all(best[1] <= i < best[2] for i in content):
         # a word no name uses is what the question is about ("password resets"): a shorter
         # span may leave out the words around a name, never such a word
         must = [i for i in content if unknown(param, words[i])]
-        spans = {(x, y) for x, y in spans if all(x <= i < y for i in must)}
+        if not all(best[1] <= i < best[2] for i in must):
+            spans = {(x, y) for x, y in spans if all(x <= i < y for i in must)}
+            best = _best_span(param, words, spans, (x0, y0), content, resolve, fuzzy, whole)
+    if best is None:
+        return None
+    _, x, y, match = best
+    return x, y, " ".join(words[x:y]), match
+
+
+def _best_span(param, words, spans, whole_slot, content, resolve, fuzzy, whole):
+    """(value, start, end, match) of the span whose name scores best, scaled by the share of
+    the content words it keeps; None when no span names anything."""
     best = None
-    for x, y in sorted(spans | {(x0, y0)}):
+    for x, y in sorted(spans | {whole_slot}):
         kept = [i for i in content if x <= i < y]
         match = resolve(param, " ".join(words[x:y]), fuzzy) if kept else None
         if match is None or ((x, y) not in spans and match.tier not in ("id", "exact", "synonym", "stem")):
@@ -605,10 +627,7 @@ def _fill(param, words, a, b, edge, resolve, fuzzy, whole=False):
         value = match.score * len(kept) / len(content)
         if best is None or value > best[0] + 1e-9:
             best = (value, x, y, match)
-    if best is None:
-        return None
-    _, x, y, match = best
-    return x, y, " ".join(words[x:y]), match
+    return best
 
 
 def examples(catalog=None) -> list[str]:

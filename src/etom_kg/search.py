@@ -275,7 +275,9 @@ class Resolver:
         # A word no name uses ("password" in "password resets") is as rare as a word can
         # be: it weighs as much as the rarest word of the names, so the words it comes with
         # cannot bind a name by overlap on their own.
-        rarest = max(self.idf.values(), default=1.0)
+        rarest = self.__dict__.get("_rarest")
+        if rarest is None:
+            rarest = self.__dict__["_rarest"] = max(self.idf.values(), default=1.0)
         qweight = [max((self.idf.get(s, 0.0) for s in options), default=0.0) or rarest for options in qstems]
         words_of: dict = {}  # iri -> indexes of the user's words its names use
         partial = []
