@@ -72,6 +72,9 @@ def check_processes(r):
 FULL = {
     "applications-of-process": ({"process": "1.1.1.6"}, lambda r: len(r) == 0 or fail(r.records())),  # no landscape embedded
     "ancestors": ({"process": "1.1.1.6.5"}, check_ancestors),
+    "channels-of-process": ({"process": "Problem Handling"}, lambda r: ({"telephone", "web"} <= set(r.column("channel_en"))
+                                                                      and set(names(r, "stated_on")) == {"CustomerRelationshipManagement"})
+                            or fail(r.records())),
     "channels": ({}, lambda r: (
         sorted(names(r, "channel")) == ["DirectContact", "OtherChannels", "PointOfSale", "Telephone", "Telephone", "Web", "Web"]
         or fail(names(r, "channel")))),
@@ -196,6 +199,11 @@ def test_fixture_channels_lineage_support(relations):
     assert ask(relations, "channels") == [{
         "process": P + "CustomerRelationshipManagement", "process_label": "Customer Relationship Management",
         "channel": C + "Web", "channel_en": "web", "channel_es": "web"}]
+    web = {"channel": C + "Web", "channel_en": "web", "channel_es": "web",
+           "stated_on": P + "CustomerRelationshipManagement", "stated_on_label": "Customer Relationship Management"}
+    assert ask(relations, "channels-of-process", process="Customer Relationship Management") == [web]
+    assert ask(relations, "channels-of-process", process="Create Customer Problem Report") == [web]  # a part of CRM
+    assert ask(relations, "channels-of-process", process="Operations") == []  # CRM is part of it, not the reverse
     assert ask(relations, "inferred-facts") == [{"process": P + "Charging", "id": "1.1.1.13", "label": "Charging", "level": 2}]
     assert ask(relations, "lineage") == [
         {"process": P + "ProblemHandling", "id": "1.1.1.6", "r16_id": "", "label": "Problem Handling",
